@@ -1,0 +1,94 @@
+import type { IncomingMessage } from 'node:http';
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { errorBody } from './common/app-error';
+import { requestIdFor } from './common/request-id';
+import { AppConfig } from './config/app-config';
+import { setupSwagger } from './swagger';
+
+const CORS_HEADERS = ['Authorization', 'Content-Type', 'X-Request-Id'];
+const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+  'Retry-After',
+];
+
+/** Builds the whole application (HTTP adapter, hardening, docs); used by main and by tests. */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    trustProxy: config.trustProxy as boolean | string[],
+    bodyLimit: config.bodyLimitBytes,
+    maxParamLength: 200,
+    genReqId: (req: IncomingMessage) => {
+      const id = requestIdFor(req);
+      (req as typeof req & { id: string }).id = id;
+      return id;
+    },
+    requestIdLogLabel: 'reqId',
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
+    reply.header('X-Request-Id', String(request.id));
+    if (
+      config.allowedHosts.length > 0 &&
+      !isHealthPath(request.url) &&
+      !hostAllowed(request, config)
+    ) {
+      reply.status(400).send(errorBody('BAD_REQUEST', 'Host not allowed'));
+      return;
+    }
+    done();
+  });
+  await app.register(helmet, {
+    frameguard: { action: 'deny' },
+    hsts: { maxAge: 31536000, includeSubDomains: true, preload: false },
+    xXssProtection: false,
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      },
+    },
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    reply.header('X-XSS-Protection', '0');
+    done(null, payload);
+  });
+  app.enableCors({
+    origin: (origin, callback) => callback(null, !!origin && config.corsOrigins.includes(origin)),
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: CORS_HEADERS,
+    exposedHeaders: EXPOSED_HEADERS,
+    credentials: true,
+    maxAge: 600,
+  });
+  setupSwagger(app);
+  return app;
+}
+
+function isHealthPath(url: string) {
+  return url === '/health' || url.startsWith('/health/') || url.startsWith('/health?');
+}
+
+function hostAllowed(request: FastifyRequest, config: AppConfig) {
+  const host = (request.headers.host ?? '')
+    .toLowerCase()
+    .replace(/:\d+$/, '')
+    .replace(/^\[|\]$/g, '');
+  return config.allowedHosts.includes(host);
+}

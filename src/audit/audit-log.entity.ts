@@ -1,0 +1,50 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { UserEntity } from '../users/user.entity';
+
+/** The guide's `audit_logs` table. */
+@Entity('audit_logs')
+@Index('idx_audit_logs_user_id', ['userId'])
+@Index('idx_audit_logs_action', ['action'])
+@Index('idx_audit_logs_created_at', ['createdAt'])
+export class AuditLogEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'audit_logs_pkey' })
+  id: string;
+
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
+  userId: string | null;
+
+  @ManyToOne(() => UserEntity, { nullable: true })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'audit_logs_user_id_fkey' })
+  user?: UserEntity;
+
+  @Column({ type: 'varchar', length: 50 })
+  action: string;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  resource: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  details: Record<string, unknown> | null;
+
+  @Column({ name: 'ip_address', type: 'inet', nullable: true })
+  ipAddress: string | null;
+
+  @Column({ name: 'user_agent', type: 'text', nullable: true })
+  userAgent: string | null;
+
+  @CreateDateColumn({
+    name: 'created_at',
+    type: 'timestamp with time zone',
+    nullable: true,
+    default: () => 'now()',
+  })
+  createdAt: Date;
+}

@@ -1,0 +1,108 @@
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal, Public } from '../common/decorators';
+import { ErrorResponse } from '../common/error-response.dto';
+import { AuthService } from './auth.service';
+import {
+  AuthResponseDto,
+  ChangePasswordDto,
+  LoginDto,
+  RefreshDto,
+  RefreshResponseDto,
+  RegisterDto,
+} from './dto/auth.dto';
+
+const noStore = (reply: FastifyReply) =>
+  reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+
+@ApiTags('auth')
+@ApiBadRequestResponse({ type: ErrorResponse, description: 'VALIDATION_ERROR / BAD_REQUEST' })
+@Controller('api/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('register')
+  @Public()
+  @ApiCreatedResponse({ type: AuthResponseDto })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Email already registered' })
+  @ApiTooManyRequestsResponse({ type: ErrorResponse })
+  register(
+    @Body() dto: RegisterDto,
+    @ClientMeta() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    noStore(reply);
+    return this.auth.register(dto, client);
+  }
+
+  @Post('login')
+  @Public()
+  @HttpCode(200)
+  @ApiOkResponse({ type: AuthResponseDto })
+  @ApiUnauthorizedResponse({
+    type: ErrorResponse,
+    description: 'INVALID_CREDENTIALS / ACCOUNT_LOCKED',
+  })
+  @ApiTooManyRequestsResponse({ type: ErrorResponse })
+  login(
+    @Body() dto: LoginDto,
+    @ClientMeta() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    noStore(reply);
+    return this.auth.login(dto, client);
+  }
+
+  @Post('refresh')
+  @Public()
+  @HttpCode(200)
+  @ApiOkResponse({ type: RefreshResponseDto })
+  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'INVALID_TOKEN / TOKEN_REUSED' })
+  @ApiTooManyRequestsResponse({ type: ErrorResponse })
+  refresh(
+    @Body() dto: RefreshDto,
+    @ClientMeta() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    noStore(reply);
+    return this.auth.refresh(dto, client);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @Auth()
+  @ApiNoContentResponse({ description: "This session's access and refresh tokens are revoked" })
+  async logout(@CurrentUser() principal: Principal, @ClientMeta() client: ClientInfo) {
+    await this.auth.logout(principal, client);
+  }
+
+  @Post('logout-all')
+  @HttpCode(204)
+  @Auth()
+  @ApiNoContentResponse({ description: 'Every session of the user is revoked' })
+  async logoutAll(@CurrentUser() principal: Principal, @ClientMeta() client: ClientInfo) {
+    await this.auth.logoutAll(principal, client);
+  }
+
+  @Post('change-password')
+  @HttpCode(204)
+  @Auth()
+  @ApiNoContentResponse({ description: 'Changed; every other session is revoked' })
+  async changePassword(
+    @CurrentUser() principal: Principal,
+    @Body() dto: ChangePasswordDto,
+    @ClientMeta() client: ClientInfo,
+  ) {
+    await this.auth.changePassword(principal, dto, client);
+  }
+}

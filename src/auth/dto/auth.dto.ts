@@ -1,0 +1,89 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsE164, IsStrongPassword, NormalizeEmail, SanitizeName } from '../../common/validators';
+import { UserDto } from '../../users/dto/user.dto';
+
+const PASSWORD_RULES =
+  '8+ characters, upper- and lower-case letters, a digit, one of @$!%*?&, at most 72 bytes, not a common password';
+
+export class RegisterDto {
+  @ApiProperty({ example: 'ada@example.com', description: 'Trimmed and lower-cased' })
+  @NormalizeEmail()
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  @MaxLength(255)
+  email: string;
+
+  @ApiProperty({ example: 'Analytical#Engine1843', description: PASSWORD_RULES })
+  @IsString()
+  @IsStrongPassword()
+  password: string;
+
+  @ApiPropertyOptional({ type: String, maxLength: 50, example: 'Ada' })
+  @IsOptional()
+  @SanitizeName()
+  @IsString()
+  @MaxLength(50)
+  first_name?: string | null;
+
+  @ApiPropertyOptional({ type: String, maxLength: 50, example: 'Lovelace' })
+  @IsOptional()
+  @SanitizeName()
+  @IsString()
+  @MaxLength(50)
+  last_name?: string | null;
+
+  @ApiPropertyOptional({ type: String, example: '+14155550100', description: 'E.164' })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsE164()
+  phone_number?: string | null;
+}
+
+export class LoginDto {
+  @ApiProperty({ example: 'ada@example.com' })
+  @NormalizeEmail()
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  email: string;
+
+  @ApiProperty({ example: 'Analytical#Engine1843' })
+  @IsString()
+  @IsNotEmpty()
+  password: string;
+}
+
+export class RefreshDto {
+  @ApiProperty({ description: 'The refresh token of the last token response' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4096)
+  refresh_token: string;
+}
+
+export class ChangePasswordDto {
+  @ApiProperty()
+  @IsString()
+  @IsNotEmpty()
+  current_password: string;
+
+  @ApiProperty({ description: PASSWORD_RULES })
+  @IsString()
+  @IsStrongPassword()
+  new_password: string;
+}
+
+export class TokensDto {
+  @ApiProperty() access_token: string;
+  @ApiProperty() refresh_token: string;
+  @ApiProperty({ example: 'Bearer' }) token_type: string;
+  @ApiProperty({ example: 3600, description: 'Seconds until the access token expires' })
+  expires_in: number;
+}
+
+export class AuthResponseDto {
+  @ApiProperty({ example: 'Login successful' }) message: string;
+  @ApiProperty({ type: UserDto }) user: UserDto;
+  @ApiProperty({ type: TokensDto }) tokens: TokensDto;
+}
+
+export class RefreshResponseDto {
+  @ApiProperty({ type: TokensDto }) tokens: TokensDto;
+}

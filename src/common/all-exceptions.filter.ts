@@ -1,0 +1,97 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ErrorCode, errorBody } from './app-error';
+import { isDependencyDown } from './dependency-errors';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  431: 'REQUEST_HEADER_FIELDS_TOO_LARGE',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+const MESSAGE_BY_STATUS: Record<number, string> = {
+  400: 'Malformed request',
+  404: 'Route not found',
+  413: 'Request body too large',
+  415: 'Unsupported content type, send application/json',
+};
+
+/** Turns every error, from every layer, into the contract's `{ error: {...} }` envelope. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Exceptions');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const error = this.toAppError(exception, request);
+    if (error.status === HttpStatus.UNAUTHORIZED && error.code === 'UNAUTHORIZED') {
+      reply.header('WWW-Authenticate', 'Bearer');
+    }
+    if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
+    reply.status(error.status).send(error.toBody());
+  }
+
+  private toAppError(exception: unknown, request: FastifyRequest): AppError {
+    if (exception instanceof AppError) return exception;
+    if (isDependencyDown(exception)) {
+      this.logger.warn({ reqId: request.id, err: describe(exception) }, 'dependency unavailable');
+      return AppError.unavailable();
+    }
+    const status = httpStatusOf(exception);
+    if (status && status < 500 && CODE_BY_STATUS[status]) {
+      const message =
+        status === 404 && exception instanceof HttpException
+          ? 'Route not found'
+          : (MESSAGE_BY_STATUS[status] ?? messageOf(exception));
+      return new AppError(status, CODE_BY_STATUS[status], message);
+    }
+    this.logger.error(
+      { reqId: request.id, err: exception instanceof Error ? exception : describe(exception) },
+      'unhandled error',
+    );
+    return new AppError(
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      'INTERNAL_ERROR',
+      'Internal server error',
+    );
+  }
+}
+
+function httpStatusOf(exception: unknown): number | undefined {
+  if (exception instanceof HttpException) return exception.getStatus();
+  const statusCode = (exception as { statusCode?: unknown })?.statusCode;
+  return typeof statusCode === 'number' ? statusCode : undefined;
+}
+
+function messageOf(exception: unknown): string {
+  if (exception instanceof HttpException) {
+    const response = exception.getResponse();
+    if (typeof response === 'string') return response;
+    const message = (response as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  }
+  return 'Request rejected';
+}
+
+function describe(exception: unknown): string {
+  return exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
+}
+
+export { errorBody };

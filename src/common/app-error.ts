@@ -1,0 +1,92 @@
+import { HttpStatus } from '@nestjs/common';
+
+export type ErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'INVALID_CREDENTIALS'
+  | 'ACCOUNT_LOCKED'
+  | 'INVALID_TOKEN'
+  | 'TOKEN_REUSED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'REQUEST_HEADER_FIELDS_TOO_LARGE'
+  | 'TOO_MANY_REQUESTS'
+  | 'INTERNAL_ERROR'
+  | 'SERVICE_UNAVAILABLE';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    details?: FieldError[];
+    retry_after?: number;
+  };
+}
+
+/** An error that maps 1:1 onto the contract's envelope. */
+export class AppError extends Error {
+  constructor(
+    readonly status: HttpStatus,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: FieldError[],
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+
+  toBody(): ErrorBody {
+    return errorBody(this.code, this.message, this.details, this.retryAfter);
+  }
+
+  static validation(details: FieldError[]) {
+    return new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_ERROR', 'Validation failed', details);
+  }
+  static unauthorized(message = 'Authentication required') {
+    return new AppError(HttpStatus.UNAUTHORIZED, 'UNAUTHORIZED', message);
+  }
+  static invalidCredentials() {
+    return new AppError(
+      HttpStatus.UNAUTHORIZED,
+      'INVALID_CREDENTIALS',
+      'Invalid email or password',
+    );
+  }
+  static invalidToken(message = 'Invalid or expired refresh token') {
+    return new AppError(HttpStatus.UNAUTHORIZED, 'INVALID_TOKEN', message);
+  }
+  static forbidden(message = 'Insufficient permissions') {
+    return new AppError(HttpStatus.FORBIDDEN, 'FORBIDDEN', message);
+  }
+  static notFound(message = 'Resource not found') {
+    return new AppError(HttpStatus.NOT_FOUND, 'NOT_FOUND', message);
+  }
+  static conflict(message: string) {
+    return new AppError(HttpStatus.CONFLICT, 'CONFLICT', message);
+  }
+  static unavailable(message = 'A backing service is unavailable, try again shortly') {
+    return new AppError(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', message);
+  }
+}
+
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  details?: FieldError[],
+  retryAfter?: number,
+): ErrorBody {
+  const error: ErrorBody['error'] = { code, message };
+  if (details) error.details = details;
+  if (retryAfter !== undefined) error.retry_after = retryAfter;
+  return { error };
+}

@@ -1,0 +1,53 @@
+import { QueryFailedError } from 'typeorm';
+
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
+
+const CONNECTION_MESSAGES = [
+  'Connection terminated',
+  'connection timeout',
+  'timeout exceeded when trying to connect',
+  'Connection is closed',
+  "Stream isn't writeable",
+  'Reached the max retries per request limit',
+  'Command timed out',
+  'Client has encountered a connection error',
+  'Dependency unavailable',
+];
+
+/** True when an error means PostgreSQL or Redis could not be reached (→ 503, not 500). */
+export function isDependencyDown(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 4; depth++) {
+    const err = current as {
+      code?: string;
+      message?: string;
+      name?: string;
+      driverError?: unknown;
+    };
+    if (err.code && CONNECTION_ERROR_CODES.has(err.code)) return true;
+    if (err.name === 'MaxRetriesPerRequestError') return true;
+    if (
+      typeof err.message === 'string' &&
+      CONNECTION_MESSAGES.some((m) => err.message!.includes(m))
+    )
+      return true;
+    current =
+      current instanceof QueryFailedError ? err.driverError : (err as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { EnvironmentVariables } from './env.schema';
+
+export interface RateLimitPolicy {
+  limit: number;
+  windowSeconds: number;
+}
+
+export type TrustProxy = boolean | number | string[];
+
+/** Typed, validated configuration. Built once from the environment by `loadConfig`. */
+export class AppConfig {
+  host: string;
+  port: number;
+  env: 'development' | 'production' | 'test';
+  databaseUrl?: string;
+  dataDir: string;
+  redisUrl?: string;
+  redisKeyPrefix: string;
+  migrationsRun: boolean;
+  jwt: {
+    secret: string;
+    secretGenerated: boolean;
+    algorithm: 'HS256' | 'HS384' | 'HS512';
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+  };
+  bcryptRounds: number;
+  lockout: { maxAttempts: number; durationSeconds: number };
+  rateLimits: { register: RateLimitPolicy; login: RateLimitPolicy; refresh: RateLimitPolicy };
+  trustProxy: TrustProxy;
+  corsOrigins: string[];
+  allowedHosts: string[];
+  bodyLimitBytes: number;
+  logLevel: string;
+  admin?: { email: string; password: string };
+  auditRetentionDays?: number;
+}
+
+export class ConfigError extends Error {}
+
+const list = (value?: string) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+function parseRateLimit(value: string): RateLimitPolicy {
+  const [limit, windowSeconds] = value.split('/').map(Number);
+  return { limit, windowSeconds };
+}
+
+function parseTrustProxy(value?: string): TrustProxy {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return list(value);
+}
+
+/** Validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const vars = plainToInstance(EnvironmentVariables, env, { exposeDefaultValues: true });
+  const errors = validateSync(vars, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.map(
+      (e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  if (vars.NODE_ENV === 'production' && !vars.JWT_SECRET_KEY) {
+    throw new ConfigError(
+      'Invalid configuration:\n  JWT_SECRET_KEY: required (at least 32 characters) when NODE_ENV=production',
+    );
+  }
+  if (Boolean(vars.ADMIN_EMAIL) !== Boolean(vars.ADMIN_PASSWORD)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  ADMIN_EMAIL/ADMIN_PASSWORD: set both or neither',
+    );
+  }
+
+  const config = new AppConfig();
+  config.host = vars.HOST;
+  config.port = vars.PORT;
+  config.env = vars.NODE_ENV as AppConfig['env'];
+  config.databaseUrl = vars.DATABASE_URL;
+  config.dataDir = vars.DATA_DIR;
+  config.redisUrl = vars.REDIS_URL;
+  config.redisKeyPrefix = vars.REDIS_KEY_PREFIX;
+  config.migrationsRun = vars.MIGRATIONS_RUN === 'true';
+  config.jwt = {
+    secret: vars.JWT_SECRET_KEY ?? randomBytes(48).toString('base64url'),
+    secretGenerated: !vars.JWT_SECRET_KEY,
+    algorithm: vars.JWT_ALGORITHM as AppConfig['jwt']['algorithm'],
+    issuer: vars.JWT_ISSUER,
+    audience: vars.JWT_AUDIENCE,
+    accessTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTtlSeconds: vars.REFRESH_TOKEN_TTL_SECONDS,
+  };
+  config.bcryptRounds = vars.BCRYPT_ROUNDS;
+  config.lockout = {
+    maxAttempts: vars.LOCKOUT_MAX_ATTEMPTS,
+    durationSeconds: vars.LOCKOUT_DURATION_SECONDS,
+  };
+  config.rateLimits = {
+    register: parseRateLimit(vars.RATE_LIMIT_REGISTER),
+    login: parseRateLimit(vars.RATE_LIMIT_LOGIN),
+    refresh: parseRateLimit(vars.RATE_LIMIT_REFRESH),
+  };
+  config.trustProxy = parseTrustProxy(vars.TRUST_PROXY);
+  config.corsOrigins = list(vars.CORS_ORIGINS);
+  config.allowedHosts = list(vars.ALLOWED_HOSTS).map((h) => h.toLowerCase());
+  config.bodyLimitBytes = vars.BODY_LIMIT_BYTES;
+  config.logLevel = vars.LOG_LEVEL;
+  if (vars.ADMIN_EMAIL && vars.ADMIN_PASSWORD) {
+    config.admin = { email: vars.ADMIN_EMAIL.trim().toLowerCase(), password: vars.ADMIN_PASSWORD };
+  }
+  config.auditRetentionDays = vars.AUDIT_RETENTION_DAYS;
+  return config;
+}

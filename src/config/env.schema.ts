@@ -1,0 +1,82 @@
+import { Transform, Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+const RATE_LIMIT = /^\d+\/\d+$/;
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** Every variable of the contract's Configuration section, validated once at start-up. */
+export class EnvironmentVariables {
+  @IsOptional() @IsString() HOST = '0.0.0.0';
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV = 'development';
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^postgres(ql)?:\/\//, {
+    message: 'DATABASE_URL must be a postgres:// URL',
+  })
+  DATABASE_URL?: string;
+  @IsOptional() @IsString() DATA_DIR = './data';
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^rediss?:\/\//, {
+    message: 'REDIS_URL must be a redis:// URL',
+  })
+  REDIS_URL?: string;
+  @IsOptional() @IsString() REDIS_KEY_PREFIX = 'p21:';
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(32, {
+    message: 'JWT_SECRET_KEY must be at least 32 characters',
+  })
+  JWT_SECRET_KEY?: string;
+  @IsOptional() @IsIn(['HS256', 'HS384', 'HS512']) JWT_ALGORITHM = 'HS256';
+  @IsOptional() @IsString() @MinLength(1) JWT_ISSUER = 'perfect21-auth';
+  @IsOptional() @IsString() @MinLength(1) JWT_AUDIENCE = 'perfect21-api';
+  @IsOptional() @Type(() => Number) @IsInt() @Min(10) @Max(86400) ACCESS_TOKEN_TTL_SECONDS = 3600;
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(31536000)
+  REFRESH_TOKEN_TTL_SECONDS = 604800;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(4) @Max(15) BCRYPT_ROUNDS = 12;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) LOCKOUT_MAX_ATTEMPTS = 5;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) LOCKOUT_DURATION_SECONDS = 1800;
+  @IsOptional()
+  @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_REGISTER must look like 5/3600' })
+  RATE_LIMIT_REGISTER = '5/3600';
+  @IsOptional()
+  @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_LOGIN must look like 10/3600' })
+  RATE_LIMIT_LOGIN = '10/3600';
+  @IsOptional()
+  @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_REFRESH must look like 20/3600' })
+  RATE_LIMIT_REFRESH = '20/3600';
+
+  @IsOptional() @IsString() TRUST_PROXY?: string;
+  @IsOptional() @IsString() CORS_ORIGINS?: string;
+  @IsOptional() @IsString() ALLOWED_HOSTS?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1024) BODY_LIMIT_BYTES = 102400;
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsOptional() @Transform(emptyToUndefined) @IsEmail() ADMIN_EMAIL?: string;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() ADMIN_PASSWORD?: string;
+
+  @IsOptional() @IsIn(['true', 'false']) MIGRATIONS_RUN = 'true';
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) AUDIT_RETENTION_DAYS?: number;
+}

@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { InitialSchema1732500000000 } from '../../migrations/1732500000000-InitialSchema';
+import { SessionRefreshTokens1732500000001 } from '../../migrations/1732500000001-SessionRefreshTokens';
+import { AuditLogEntity } from '../audit/audit-log.entity';
+import type { AppConfig } from '../config/app-config';
+import { SessionEntity } from '../sessions/session.entity';
+import { UserEntity } from '../users/user.entity';
+import { createPgliteDriver } from './pglite-driver';
+
+export const ENTITIES = [UserEntity, SessionEntity, AuditLogEntity];
+export const MIGRATIONS = [InitialSchema1732500000000, SessionRefreshTokens1732500000001];
+
+/**
+ * One DataSource definition for the app, the migration CLI and the tests:
+ * PostgreSQL through `pg` when DATABASE_URL is set, embedded PGlite in DATA_DIR otherwise.
+ */
+export function dataSourceOptions(
+  config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'migrationsRun'>,
+): DataSourceOptions {
+  const common = {
+    type: 'postgres' as const,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: config.migrationsRun,
+    migrationsTransactionMode: 'each' as const,
+    synchronize: false,
+  };
+  if (config.databaseUrl) {
+    return {
+      ...common,
+      url: config.databaseUrl,
+      extra: { max: 10, connectionTimeoutMillis: 1500, query_timeout: 5000 },
+    };
+  }
+  const dataDir = config.dataDir === 'memory://' ? 'memory://' : resolve(config.dataDir);
+  if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
+  return {
+    ...common,
+    driver: createPgliteDriver(dataDir),
+    installExtensions: false,
+    uuidExtension: 'pgcrypto',
+  };
+}

@@ -1,0 +1,79 @@
+import {
+  Controller,
+  Get,
+  Inject,
+  Optional,
+  Res,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import type Redis from 'ioredis';
+import { Public } from '../common/decorators';
+import { REDIS } from '../store/store.module';
+
+const CHECK_TIMEOUT_MS = 1500;
+
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    @Optional() @Inject(REDIS) private readonly redis: Redis | null,
+  ) {}
+
+  @Get('live')
+  @ApiOkResponse({ description: 'The process is up; no dependency is checked.' })
+  live() {
+    return { status: 'ok', info: {}, error: {}, details: {} };
+  }
+
+  @Get('ready')
+  @ApiServiceUnavailableResponse({ description: 'The database or Redis does not answer.' })
+  ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.check(reply);
+  }
+
+  @Get()
+  @ApiServiceUnavailableResponse({ description: 'The database or Redis does not answer.' })
+  overall(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.check(reply);
+  }
+
+  /** Terminus's own body on 503 too (not the API's error envelope): probes and dashboards read it. */
+  private async check(reply: FastifyReply) {
+    try {
+      return await this.health.check([
+        () => this.db.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
+        ...(this.redis ? [() => this.pingRedis()] : []),
+      ]);
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      reply.status(503);
+      return err.getResponse();
+    }
+  }
+
+  private async pingRedis() {
+    const indicator = this.indicators.check('redis');
+    try {
+      await Promise.race([
+        this.redis!.ping(),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref(),
+        ),
+      ]);
+      return indicator.up();
+    } catch (err) {
+      return indicator.down({ message: (err as Error).message });
+    }
+  }
+}

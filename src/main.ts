@@ -1,0 +1,49 @@
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { loadDotEnv } from './config/dotenv';
+import { drainAndClose } from './shutdown';
+
+const SHUTDOWN_DEADLINE_MS = 9000;
+
+async function bootstrap() {
+  loadDotEnv();
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
+  const logger = new Logger('Bootstrap');
+  if (config.jwt.secretGenerated) {
+    logger.warn('JWT_SECRET_KEY is not set: using a random key; tokens die with this process');
+  }
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+  logger.log(
+    `Perfect21 Auth API listening on http://${config.host}:${config.port} (docs at /docs)`,
+  );
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: draining requests`);
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    drainAndClose(app)
+      .then(() => process.exit(0))
+      .catch((err: Error) => {
+        logger.error(`shutdown failed: ${err.message}`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+bootstrap().catch((err: Error) => {
+  console.error(`start-up failed: ${err.message}`);
+  process.exit(1);
+});

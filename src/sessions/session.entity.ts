@@ -1,0 +1,74 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Unique,
+} from 'typeorm';
+import { UserEntity } from '../users/user.entity';
+
+/**
+ * The guide's `user_sessions` table. One row is one login session: `jti` is the id of its
+ * current refresh token, `refresh_token_hash` its SHA-256 (added by a later migration).
+ */
+@Entity('user_sessions')
+@Unique('user_sessions_jti_key', ['jti'])
+@Check('user_sessions_token_type_check', `"token_type" IN ('access', 'refresh')`)
+@Index('idx_sessions_user_id', ['userId'])
+@Index('idx_sessions_jti', ['jti'])
+@Index('idx_sessions_expires_at', ['expiresAt'])
+export class SessionEntity {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'user_sessions_pkey' })
+  id: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'user_sessions_user_id_fkey' })
+  user?: UserEntity;
+
+  @Column({ type: 'varchar', length: 255 })
+  jti: string;
+
+  @Column({ name: 'token_type', type: 'varchar', length: 20 })
+  tokenType: 'access' | 'refresh';
+
+  @Column({ name: 'expires_at', type: 'timestamp with time zone' })
+  expiresAt: Date;
+
+  @CreateDateColumn({
+    name: 'created_at',
+    type: 'timestamp with time zone',
+    nullable: true,
+    default: () => 'now()',
+  })
+  createdAt: Date;
+
+  @Column({
+    name: 'last_used',
+    type: 'timestamp with time zone',
+    nullable: true,
+    default: () => 'now()',
+  })
+  lastUsed: Date;
+
+  @Column({ name: 'ip_address', type: 'inet', nullable: true })
+  ipAddress: string | null;
+
+  @Column({ name: 'user_agent', type: 'text', nullable: true })
+  userAgent: string | null;
+
+  @Column({ name: 'is_active', type: 'boolean', nullable: true, default: true })
+  isActive: boolean;
+
+  @Column({ name: 'refresh_token_hash', type: 'varchar', length: 64, nullable: true })
+  refreshTokenHash: string | null;
+
+  @Column({ name: 'revoked_at', type: 'timestamp with time zone', nullable: true })
+  revokedAt: Date | null;
+}

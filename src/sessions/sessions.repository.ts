@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { SessionEntity } from './session.entity';
+
+export interface NewSession {
+  id: string;
+  userId: string;
+  jti: string;
+  refreshTokenHash: string;
+  expiresAt: Date;
+  ipAddress: string | null;
+  userAgent: string | null;
+}
+
+@Injectable()
+export class SessionsRepository {
+  constructor(
+    @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
+  ) {}
+
+  async create(manager: EntityManager, session: NewSession) {
+    await manager.insert(SessionEntity, { ...session, tokenType: 'refresh' });
+  }
+
+  /** Locks the session row for the rest of the transaction (serialises concurrent refreshes). */
+  findForUpdate(manager: EntityManager, id: string) {
+    return manager
+      .getRepository(SessionEntity)
+      .createQueryBuilder('s')
+      .setLock('pessimistic_write')
+      .where('s.id = :id', { id })
+      .getOne();
+  }
+
+  async rotate(
+    manager: EntityManager,
+    id: string,
+    jti: string,
+    refreshTokenHash: string,
+    expiresAt: Date,
+  ) {
+    await manager
+      .getRepository(SessionEntity)
+      .update({ id }, { jti, refreshTokenHash, expiresAt, lastUsed: () => 'now()' });
+  }
+
+  listActive(userId: string) {
+    return this.sessions
+      .createQueryBuilder('s')
+      .where('s.user_id = :userId AND s.is_active IS TRUE AND s.expires_at > now()', { userId })
+      .orderBy('s.last_used', 'DESC')
+      .getMany();
+  }
+
+  findActiveOwned(id: string, userId: string) {
+    return this.sessions
+      .createQueryBuilder('s')
+      .where(
+        's.id = :id AND s.user_id = :userId AND s.is_active IS TRUE AND s.expires_at > now()',
+        {
+          id,
+          userId,
+        },
+      )
+      .getOne();
+  }
+
+  /** Revokes sessions matching the filter; returns the ids it revoked. */
+  async revoke(
+    manager: EntityManager,
+    filter: { id?: string; userId?: string; exceptId?: string },
+  ): Promise<string[]> {
+    const qb = manager
+      .createQueryBuilder()
+      .update(SessionEntity)
+      .set({ isActive: false, revokedAt: () => 'now()' })
+      .where('is_active IS TRUE')
+      .returning(['id']);
+    if (filter.id) qb.andWhere('id = :id', { id: filter.id });
+    if (filter.userId) qb.andWhere('user_id = :userId', { userId: filter.userId });
+    if (filter.exceptId) qb.andWhere('id <> :exceptId', { exceptId: filter.exceptId });
+    const result = await qb.execute();
+    return (result.raw as Array<{ id: string }>).map((row) => row.id);
+  }
+
+  /** Deletes sessions that ended (expired or revoked) more than `graceSeconds` ago, at most `limit`. */
+  async purgeEnded(graceSeconds: number, limit: number): Promise<number> {
+    const result: unknown = await this.sessions.query(
+      `DELETE FROM user_sessions WHERE id IN (
+         SELECT id FROM user_sessions
+         WHERE expires_at < now() - make_interval(secs => $1)
+            OR (is_active IS FALSE AND revoked_at < now() - make_interval(secs => $1))
+         LIMIT $2)`,
+      [graceSeconds, limit],
+    );
+    return Array.isArray(result) ? Number(result[1] ?? 0) : 0;
+  }
+}

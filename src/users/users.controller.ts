@@ -1,0 +1,35 @@
+import { Body, Controller, Get, Patch, Req } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
+import { ErrorResponse } from '../common/error-response.dto';
+import { UpdateMeDto } from './dto/update-me.dto';
+import { UserDto } from './dto/user.dto';
+import { UserEntity } from './user.entity';
+import { toPublicUser } from './user.serializer';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@Controller('api/users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('me')
+  @Auth()
+  @ApiOkResponse({ type: UserDto })
+  me(@Req() request: FastifyRequest & { currentUser: UserEntity }) {
+    return toPublicUser(request.currentUser);
+  }
+
+  @Patch('me')
+  @Auth()
+  @ApiOkResponse({ type: UserDto })
+  @ApiBadRequestResponse({ type: ErrorResponse })
+  async updateMe(
+    @CurrentUser() principal: Principal,
+    @Body() dto: UpdateMeDto,
+    @ClientMeta() client: ClientInfo,
+  ) {
+    return toPublicUser(await this.users.updateMe(principal.userId, dto, client));
+  }
+}
