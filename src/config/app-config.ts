@@ -39,6 +39,8 @@ export class AppConfig {
   logLevel: string;
   admin?: { email: string; password: string };
   auditRetentionDays?: number;
+  /** Bearer token required by GET /metrics; unset: the endpoint is open. */
+  metricsToken?: string;
 }
 
 export class ConfigError extends Error {}
@@ -61,9 +63,10 @@ function parseTrustProxy(value?: string): TrustProxy {
   return list(value);
 }
 
-/** Validates the environment; throws ConfigError naming every bad variable. */
+/** Validates the environment (an empty variable counts as unset); throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
-  const vars = plainToInstance(EnvironmentVariables, env, { exposeDefaultValues: true });
+  const setVars = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const vars = plainToInstance(EnvironmentVariables, setVars, { exposeDefaultValues: true });
   const errors = validateSync(vars, { skipMissingProperties: false });
   if (errors.length > 0) {
     const lines = errors.map(
@@ -119,5 +122,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     config.admin = { email: vars.ADMIN_EMAIL.trim().toLowerCase(), password: vars.ADMIN_PASSWORD };
   }
   config.auditRetentionDays = vars.AUDIT_RETENTION_DAYS;
+  config.metricsToken = vars.METRICS_TOKEN;
   return config;
 }

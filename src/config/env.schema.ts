@@ -1,4 +1,5 @@
-import { Transform, Type } from 'class-transformer';
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
 import {
   IsEmail,
   IsIn,
@@ -12,7 +13,6 @@ import {
 } from 'class-validator';
 
 const RATE_LIMIT = /^\d+\/\d+$/;
-const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /** Every variable of the contract's Configuration section, validated once at start-up. */
 export class EnvironmentVariables {
@@ -21,14 +21,12 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV = 'development';
 
   @IsOptional()
-  @Transform(emptyToUndefined)
   @Matches(/^postgres(ql)?:\/\//, {
     message: 'DATABASE_URL must be a postgres:// URL',
   })
   DATABASE_URL?: string;
   @IsOptional() @IsString() DATA_DIR = './data';
   @IsOptional()
-  @Transform(emptyToUndefined)
   @Matches(/^rediss?:\/\//, {
     message: 'REDIS_URL must be a redis:// URL',
   })
@@ -36,7 +34,6 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() REDIS_KEY_PREFIX = 'p21:';
 
   @IsOptional()
-  @Transform(emptyToUndefined)
   @IsString()
   @MinLength(32, {
     message: 'JWT_SECRET_KEY must be at least 32 characters',
@@ -74,9 +71,14 @@ export class EnvironmentVariables {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  @IsOptional() @Transform(emptyToUndefined) @IsEmail() ADMIN_EMAIL?: string;
-  @IsOptional() @Transform(emptyToUndefined) @IsString() ADMIN_PASSWORD?: string;
+  @IsOptional() @IsEmail() ADMIN_EMAIL?: string;
+  @IsOptional() @IsString() ADMIN_PASSWORD?: string;
 
   @IsOptional() @IsIn(['true', 'false']) MIGRATIONS_RUN = 'true';
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) AUDIT_RETENTION_DAYS?: number;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
 }

@@ -1,0 +1,73 @@
+import { ConfigError, loadConfig } from '../../src/config/app-config';
+
+describe(loadConfig.name, () => {
+  it('applies the contract’s defaults', () => {
+    const sut = loadConfig({});
+    expect(sut).toMatchObject({
+      host: '0.0.0.0',
+      port: 3000,
+      dataDir: './data',
+      bcryptRounds: 12,
+      bodyLimitBytes: 102400,
+      logLevel: 'info',
+      trustProxy: false,
+      lockout: { maxAttempts: 5, durationSeconds: 1800 },
+      rateLimits: {
+        register: { limit: 5, windowSeconds: 3600 },
+        login: { limit: 10, windowSeconds: 3600 },
+        refresh: { limit: 20, windowSeconds: 3600 },
+      },
+    });
+    expect(sut.jwt).toMatchObject({
+      algorithm: 'HS256',
+      accessTtlSeconds: 3600,
+      refreshTtlSeconds: 604800,
+    });
+  });
+
+  it('generates a random secret outside production and says so', () => {
+    const a = loadConfig({});
+    const b = loadConfig({});
+    expect(a.jwt.secretGenerated).toBe(true);
+    expect(a.jwt.secret.length).toBeGreaterThanOrEqual(32);
+    expect(a.jwt.secret).not.toBe(b.jwt.secret);
+  });
+
+  it('refuses to start in production without a JWT secret, naming the variable', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET_KEY/);
+  });
+
+  it('refuses a secret shorter than 32 characters', () => {
+    expect(() => loadConfig({ JWT_SECRET_KEY: 'short' })).toThrow(ConfigError);
+    expect(() => loadConfig({ JWT_SECRET_KEY: 'short' })).toThrow(/JWT_SECRET_KEY/);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['BCRYPT_ROUNDS', '3'],
+    ['RATE_LIMIT_LOGIN', 'ten'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['REDIS_URL', 'http://x'],
+    ['LOG_LEVEL', 'loud'],
+    ['JWT_ALGORITHM', 'none'],
+    ['ADMIN_EMAIL', 'not-an-email'],
+  ])('names the bad variable %s', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('parses TRUST_PROXY as true, a hop count or a list', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ]);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ BCRYPT_ROUNDS: '', REDIS_URL: '' })).toMatchObject({
+      bcryptRounds: 12,
+      redisUrl: undefined,
+    });
+  });
+});
