@@ -6,12 +6,12 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
-  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal, Public } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
+import { RateLimited } from '../rate-limit/rate-limit.decorator';
 import { AuthService } from './auth.service';
 import {
   AuthResponseDto,
@@ -33,9 +33,9 @@ export class AuthController {
 
   @Post('register')
   @Public()
+  @RateLimited('register')
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Email already registered' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse })
   register(
     @Body() dto: RegisterDto,
     @ClientMeta() client: ClientInfo,
@@ -47,13 +47,13 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @RateLimited('login')
   @HttpCode(200)
   @ApiOkResponse({ type: AuthResponseDto })
   @ApiUnauthorizedResponse({
     type: ErrorResponse,
     description: 'INVALID_CREDENTIALS / ACCOUNT_LOCKED',
   })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse })
   login(
     @Body() dto: LoginDto,
     @ClientMeta() client: ClientInfo,
@@ -65,10 +65,10 @@ export class AuthController {
 
   @Post('refresh')
   @Public()
+  @RateLimited('refresh')
   @HttpCode(200)
   @ApiOkResponse({ type: RefreshResponseDto })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'INVALID_TOKEN / TOKEN_REUSED' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse })
   refresh(
     @Body() dto: RefreshDto,
     @ClientMeta() client: ClientInfo,

@@ -13,7 +13,10 @@ import { PGlite } from '@electric-sql/pglite';
 type Release = (err?: unknown) => void;
 type ConnectCallback = (err: unknown, client: PGliteClient | null, release: Release) => void;
 
+/** One PGlite and one lock per data folder, shared by every DataSource of the process. */
 const instances = new Map<string, Promise<PGlite>>();
+const locks = new Map<string, Mutex>();
+const openPools = new Map<string, number>();
 
 function openDatabase(dataDir: string): Promise<PGlite> {
   let db = instances.get(dataDir);
@@ -53,9 +56,23 @@ class Mutex {
   }
 }
 
+function lockFor(dataDir: string): Mutex {
+  let lock = locks.get(dataDir);
+  if (!lock) {
+    lock = new Mutex();
+    locks.set(dataDir, lock);
+  }
+  return lock;
+}
+
 export function createPgliteDriver(dataDir: string) {
   class PGlitePool extends EventEmitter {
-    private readonly mutex = new Mutex();
+    private readonly mutex = lockFor(dataDir);
+
+    constructor() {
+      super();
+      openPools.set(dataDir, (openPools.get(dataDir) ?? 0) + 1);
+    }
 
     connect(callback: ConnectCallback) {
       openDatabase(dataDir)
@@ -73,7 +90,11 @@ export function createPgliteDriver(dataDir: string) {
         );
     }
 
+    /** Closes the database when the last DataSource using this folder ends. */
     end(callback?: (err?: unknown) => void) {
+      const remaining = (openPools.get(dataDir) ?? 1) - 1;
+      openPools.set(dataDir, remaining);
+      if (remaining > 0) return callback?.();
       const db = instances.get(dataDir);
       instances.delete(dataDir);
       void (db ?? Promise.resolve(undefined))
