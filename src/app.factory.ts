@@ -6,8 +6,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { errorBody } from './common/app-error';
+import { clientErrorHandler, frameworkErrors } from './common/framework-errors';
+import { exposeRouteToLogger } from './common/logger-options';
 import { requestIdFor } from './common/request-id';
 import { AppConfig } from './config/app-config';
+import { httpMetricsHook, MetricsService } from './metrics/metrics.service';
 import { setupSwagger } from './swagger';
 
 const CORS_HEADERS = ['Authorization', 'Content-Type', 'X-Request-Id'];
@@ -32,6 +35,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     },
     requestIdLogLabel: 'reqId',
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
@@ -40,11 +45,13 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.useLogger(app.get(Logger));
 
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', exposeRouteToLogger);
+  fastify.addHook('onResponse', httpMetricsHook(app.get(MetricsService)));
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     reply.header('X-Request-Id', String(request.id));
     if (
       config.allowedHosts.length > 0 &&
-      !isHealthPath(request.url) &&
+      !isHostCheckExempt(request.url) &&
       !hostAllowed(request, config)
     ) {
       reply.status(400).send(errorBody('BAD_REQUEST', 'Host not allowed'));
@@ -81,8 +88,15 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   return app;
 }
 
-function isHealthPath(url: string) {
-  return url === '/health' || url.startsWith('/health/') || url.startsWith('/health?');
+/** Probes and scrapers address pods by IP, so the Host check would refuse them. */
+function isHostCheckExempt(url: string) {
+  return (
+    url === '/health' ||
+    url.startsWith('/health/') ||
+    url.startsWith('/health?') ||
+    url === '/metrics' ||
+    url.startsWith('/metrics?')
+  );
 }
 
 function hostAllowed(request: FastifyRequest, config: AppConfig) {

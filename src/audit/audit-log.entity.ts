@@ -14,6 +14,7 @@ import { UserEntity } from '../users/user.entity';
 @Index('idx_audit_logs_user_id', ['userId'])
 @Index('idx_audit_logs_action', ['action'])
 @Index('idx_audit_logs_created_at', ['createdAt'])
+@Index('idx_audit_logs_seq', ['seq'], { unique: true })
 export class AuditLogEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'audit_logs_pkey' })
   id: string;
@@ -47,4 +48,14 @@ export class AuditLogEntity {
     default: () => 'now()',
   })
   createdAt: Date;
+
+  /** Position in the hash chain (see audit-chain.ts); bigint comes back as a string. */
+  @Column({ type: 'bigint' })
+  seq: string;
+
+  @Column({ name: 'prev_hash', type: 'varchar', length: 64 })
+  prevHash: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  hash: string;
 }

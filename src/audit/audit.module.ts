@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditLogEntity } from './audit-log.entity';
+import { AuditLogsRepository } from './audit-logs.repository';
+import { AuditRetentionService } from './audit-retention.service';
+import { AuditController } from './audit.controller';
 import { AuditService } from './audit.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([AuditLogEntity])],
-  providers: [AuditService],
+  controllers: [AuditController],
+  providers: [AuditService, AuditLogsRepository, AuditRetentionService],
   exports: [AuditService],
 })
 export class AuditModule {}

@@ -1,8 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import type {
+  EntityManager,
+  EntitySubscriberInterface,
+  QueryRunner,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
 import type { ClientInfo } from '../common/decorators';
 import type { AuditAction } from './audit-actions';
-import { AuditLogEntity } from './audit-log.entity';
+import { appendToChain, ChainedRow } from './audit-chain';
+import { auditScope } from './audit-context';
 import { redactSecrets } from './redact';
 
 export interface AuditEvent {
@@ -10,42 +18,54 @@ export interface AuditEvent {
   action: AuditAction;
   resource?: string;
   details?: Record<string, unknown>;
+  /** Defaults to the current request's client (see AuditInterceptor). */
   client?: ClientInfo;
 }
 
-/** The guide's `log_audit_event`: one row in audit_logs plus one structured log line. */
+/**
+ * The guide's `log_audit_event`: one hash-chained row in audit_logs plus one structured log
+ * line, emitted once the row is committed (a rolled-back change logs nothing).
+ */
 @Injectable()
-export class AuditService {
+export class AuditService implements EntitySubscriberInterface {
   private readonly logger = new Logger('Audit');
+  private readonly pending = new WeakMap<QueryRunner, ChainedRow[]>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly dataSource: DataSource) {
+    dataSource.subscribers.push(this);
+  }
 
   /**
    * Writes the row with `manager`, so a state change and its audit row commit together.
-   * Without a manager the row is written on its own (events that change no state).
+   * Without a manager (or outside a transaction) the row gets its own short transaction.
    */
   async record(manager: EntityManager | null, event: AuditEvent): Promise<void> {
-    const details = redactSecrets({
-      ...(event.details ?? {}),
-      ...(event.client ? { request_id: event.client.requestId } : {}),
-    });
-    const row = {
-      userId: event.userId,
+    const scope = auditScope.getStore();
+    if (scope) scope.recorded = true;
+    const client = event.client ?? scope?.client;
+    const details: Record<string, unknown> = { ...(event.details ?? {}) };
+    if (client) details.request_id = client.requestId;
+    if (scope?.actorId && scope.actorId !== event.userId && details.actor_id === undefined) {
+      details.actor_id = scope.actorId;
+    }
+    const input = {
+      user_id: event.userId,
       action: event.action,
       resource: event.resource ?? null,
-      details,
-      ipAddress: event.client?.ip ?? null,
-      userAgent: event.client?.userAgent ?? null,
+      details: redactSecrets(details),
+      ip_address: client?.ip || null,
+      user_agent: client?.userAgent ?? null,
     };
-    await (manager ?? this.dataSource.manager).insert(AuditLogEntity, row);
-    this.logger.log({
-      msg: 'audit_event',
-      user_id: row.userId,
-      action: row.action,
-      resource: row.resource,
-      ip_address: row.ipAddress,
-      request_id: event.client?.requestId,
-    });
+    const runner = manager?.queryRunner;
+    if (manager && runner?.isTransactionActive) {
+      const row = await appendToChain(manager, input);
+      this.pending.set(runner, [...(this.pending.get(runner) ?? []), row]);
+    } else {
+      const row = await (manager ?? this.dataSource.manager).transaction((m) =>
+        appendToChain(m, input),
+      );
+      this.log(row);
+    }
   }
 
   /** For events without a state change: never fails or delays the request it describes. */
@@ -53,5 +73,30 @@ export class AuditService {
     this.record(null, event).catch((err: Error) =>
       this.logger.error(`audit write failed for ${event.action}: ${err.message}`),
     );
+  }
+
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    const rows = this.pending.get(event.queryRunner);
+    this.pending.delete(event.queryRunner);
+    rows?.forEach((row) => this.log(row));
+  }
+
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    this.pending.delete(event.queryRunner);
+  }
+
+  private log(row: ChainedRow) {
+    this.logger.log({
+      msg: 'audit_event',
+      audit_id: row.id,
+      seq: row.seq,
+      hash: row.hash,
+      user_id: row.user_id,
+      action: row.action,
+      resource: row.resource,
+      ip_address: row.ip_address,
+      request_id: row.details?.request_id,
+      timestamp: row.created_at.toISOString(),
+    });
   }
 }

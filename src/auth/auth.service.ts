@@ -3,6 +3,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
+import { MetricsService } from '../metrics/metrics.service';
 import type { ClientInfo, Principal } from '../common/decorators';
 import { RevocationService } from '../sessions/revocation.service';
 import { SessionsRepository } from '../sessions/sessions.repository';
@@ -40,6 +41,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly lockout: LockoutService,
     private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo) {
@@ -74,6 +76,7 @@ export class AuthService {
         details: { email: dto.email, reason: 'account_locked' },
         client,
       });
+      this.metrics.loginAttempt('locked');
       throw accountLocked();
     }
     const candidate = await this.users.findByEmail(dto.email);
@@ -81,6 +84,7 @@ export class AuthService {
     const valid = await this.passwords.verify(dto.password, usable?.passwordHash ?? null);
     if (!valid || !usable) {
       await this.onFailedLogin(dto.email, verdict.attempt, candidate, client);
+      this.metrics.loginAttempt('invalid_credentials');
       throw AppError.invalidCredentials();
     }
     await this.lockout.clear(dto.email);
@@ -99,6 +103,7 @@ export class AuthService {
       });
       return { user: updated, tokens: issued };
     });
+    this.metrics.loginAttempt('success');
     return { message: 'Login successful', user: toPublicUser(user), tokens };
   }
 
@@ -149,6 +154,8 @@ export class AuthService {
       return { kind: 'rotated' as const, tokens: pair.tokens };
     });
     if (outcome.kind === 'reused') {
+      this.metrics.tokenReuse();
+      this.metrics.sessionsRevoked(1, 'TOKEN_REUSE_DETECTED');
       await this.revocations.revokeSessions([outcome.sessionId]);
       throw tokenReused();
     }
@@ -198,6 +205,7 @@ export class AuthService {
       return ids;
     });
     await this.revocations.revokeSessions(revoked);
+    this.metrics.sessionsRevoked(revoked.length, 'PASSWORD_CHANGED');
   }
 
   private async startSession(manager: EntityManager, user: UserEntity, client: ClientInfo) {
@@ -235,6 +243,7 @@ export class AuthService {
       client,
     });
     if (locked) {
+      this.metrics.lockout();
       this.audit.recordDetached({
         userId: user?.id ?? null,
         action: 'ACCOUNT_LOCKED',

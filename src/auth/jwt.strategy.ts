@@ -8,7 +8,15 @@ import { AppConfig } from '../config/app-config';
 import { RevocationService } from '../sessions/revocation.service';
 import type { UserEntity } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
-import { AccessClaims, CLOCK_LEEWAY_SECONDS, hasSessionClaims, signingKey } from './token.service';
+import {
+  AccessClaims,
+  CLOCK_LEEWAY_SECONDS,
+  hasSessionClaims,
+  isWellFormedJwt,
+  signingKey,
+} from './token.service';
+
+const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 export type AuthenticatedRequest = FastifyRequest & { user: Principal; currentUser: UserEntity };
 
@@ -25,7 +33,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly users: UsersRepository,
   ) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: (request: FastifyRequest) => {
+        const token = bearerToken(request);
+        return token && isWellFormedJwt(token) ? token : null;
+      },
       secretOrKey: signingKey(config) as unknown as string,
       algorithms: [config.jwt.algorithm],
       issuer: config.jwt.issuer,

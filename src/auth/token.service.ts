@@ -6,6 +6,8 @@ import { AppConfig } from '../config/app-config';
 import type { Role } from '../users/user.entity';
 
 export const CLOCK_LEEWAY_SECONDS = 5;
+/** Our tokens are ~500 characters; anything far larger is refused before any parsing. */
+export const MAX_TOKEN_LENGTH = 4096;
 
 export interface AccessClaims {
   sub: string;
@@ -52,6 +54,28 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (v: unknown) => typeof v === 'string' && UUID.test(v);
+
+/**
+ * Checks jsonwebtoken skips: a size cap, a JSON object header and payload (a `null` payload
+ * makes it throw a TypeError), and no `crit` header, since we implement no JWS extension
+ * (RFC 7515 §4.1.11 requires rejecting what is not understood).
+ */
+export function isWellFormedJwt(token: string): boolean {
+  if (token.length > MAX_TOKEN_LENGTH) return false;
+  const parts = token.split('.');
+  if (parts.length !== 3) return false;
+  try {
+    const [header, payload] = parts
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown);
+    return isObject(header) && isObject(payload) && !Object.hasOwn(header as object, 'crit');
+  } catch {
+    return false;
+  }
+}
 
 /** Claims every token must carry beyond what jsonwebtoken checks (it accepts a token without exp). */
 export function hasSessionClaims(payload: unknown, type: 'access' | 'refresh'): boolean {
@@ -60,8 +84,8 @@ export function hasSessionClaims(payload: unknown, type: 'access' | 'refresh'): 
     !!p &&
     typeof p === 'object' &&
     p.type === type &&
-    isString(p.sub) &&
-    isString(p.sid) &&
+    isUuid(p.sub) &&
+    isUuid(p.sid) &&
     isString(p.jti) &&
     isNumber(p.exp) &&
     isNumber(p.iat)
@@ -106,6 +130,7 @@ export class TokenService {
 
   /** Verifies a refresh token's signature, algorithm, issuer, audience, expiry and type. */
   verifyRefresh(token: string): RefreshClaims {
+    if (!isWellFormedJwt(token)) throw AppError.invalidToken();
     let payload: unknown;
     try {
       payload = this.jwt.verify(token, {

@@ -27,6 +27,7 @@ const CONNECTION_MESSAGES = [
   'Command timed out',
   'Client has encountered a connection error',
   'Dependency unavailable',
+  'Query read timeout',
 ];
 
 /** True when an error means PostgreSQL or Redis could not be reached (→ 503, not 500). */

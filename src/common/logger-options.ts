@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyRequest } from 'fastify';
 import type { Options } from 'pino-http';
 import type { AppConfig } from '../config/app-config';
 
@@ -16,15 +17,42 @@ export const REDACTED_PATHS = [
   '*.token',
 ];
 
+type LoggedRequest = IncomingMessage & {
+  id: string;
+  routePattern?: string;
+  user?: { userId?: string };
+};
+
+/**
+ * Fastify `onRequest` hook: pino-http only sees the raw request, so the matched route
+ * pattern (never the raw URL with its ids) is copied onto it for the request log line.
+ */
+export function exposeRouteToLogger(request: FastifyRequest, _reply: unknown, done: () => void) {
+  (request.raw as LoggedRequest).routePattern = request.is404
+    ? 'unmatched'
+    : request.routeOptions.url;
+  done();
+}
+
+/** Flat fields on the one line logged per request, so aggregators need no nested paths. */
+function requestSummary(req: IncomingMessage, res: ServerResponse, val: object) {
+  const { id, routePattern, user } = req as LoggedRequest;
+  return {
+    ...val,
+    reqId: id,
+    route: routePattern ?? 'unmatched',
+    status: res.statusCode,
+    ...(user?.userId ? { userId: user.userId } : {}),
+  };
+}
+
 export function loggerOptions(config: AppConfig): Options {
   return {
     level: config.logLevel,
     genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-    customProps: (req: IncomingMessage) => {
-      const user = (req as IncomingMessage & { user?: { userId?: string } }).user;
-      return user?.userId ? { userId: user.userId } : {};
-    },
+    customSuccessObject: requestSummary,
+    customErrorObject: (req, res, _error, val: object) => requestSummary(req, res, val),
     serializers: {
       req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
         id: req.id,

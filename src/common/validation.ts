@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError, FieldError } from './app-error';
 import { MESSAGE_SEPARATOR } from './validators';
 
@@ -12,9 +12,37 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+/** No request of the contract nests deeper than this; class-transformer recurses per level. */
+export const MAX_INPUT_DEPTH = 32;
+
+/** Iterative, so that the check itself cannot overflow the stack. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Deeply nested JSON is valid JSON, but would overflow class-transformer's recursion (a 500). */
+class ContractValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata) {
+    if (nestsDeeperThan(value, MAX_INPUT_DEPTH)) {
+      const field = metadata.type === 'custom' ? 'body' : metadata.type;
+      throw AppError.validation([
+        { field, message: `nested deeper than ${MAX_INPUT_DEPTH} levels` },
+      ]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Global pipe: whitelist + forbidNonWhitelisted + transform, errors in the contract's shape. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ContractValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1732500000000 } from '../../migrations/1732500000000-InitialSchema';
 import { SessionRefreshTokens1732500000001 } from '../../migrations/1732500000001-SessionRefreshTokens';
+import { AuditHashChain1732600000000 } from '../../migrations/1732600000000-AuditHashChain';
 import { AuditLogEntity } from '../audit/audit-log.entity';
 import type { AppConfig } from '../config/app-config';
 import { SessionEntity } from '../sessions/session.entity';
@@ -10,7 +11,11 @@ import { UserEntity } from '../users/user.entity';
 import { createPgliteDriver } from './pglite-driver';
 
 export const ENTITIES = [UserEntity, SessionEntity, AuditLogEntity];
-export const MIGRATIONS = [InitialSchema1732500000000, SessionRefreshTokens1732500000001];
+export const MIGRATIONS = [
+  InitialSchema1732500000000,
+  SessionRefreshTokens1732500000001,
+  AuditHashChain1732600000000,
+];
 
 /**
  * One DataSource definition for the app, the migration CLI and the tests:
@@ -31,7 +36,8 @@ export function dataSourceOptions(
     return {
       ...common,
       url: config.databaseUrl,
-      extra: { max: 10, connectionTimeoutMillis: 1500, query_timeout: 5000 },
+      // Fail fast when PostgreSQL is unreachable: API requests must answer 503 within 2 s.
+      extra: { max: 10, connectionTimeoutMillis: 1500, query_timeout: 1500 },
     };
   }
   const dataDir = config.dataDir === 'memory://' ? 'memory://' : resolve(config.dataDir);

@@ -12,6 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { clientInfoOf } from '../common/decorators';
+import { MetricsService } from '../metrics/metrics.service';
 import { RATE_LIMIT } from './rate-limit.decorator';
 
 /**
@@ -25,6 +26,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
     private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {
     super(options, storage, reflector);
   }
@@ -46,6 +48,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     reply.header('X-RateLimit-Limit', detail.limit);
     reply.header('X-RateLimit-Remaining', 0);
     reply.header('X-RateLimit-Reset', retryAfter);
+    this.metrics.rateLimited(this.reflector.get<string>(RATE_LIMIT, context.getHandler()));
     this.audit.recordDetached({
       userId: null,
       action: 'RATE_LIMITED',

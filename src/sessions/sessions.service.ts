@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { AuditAction } from '../audit/audit-actions';
 import { AppError } from '../common/app-error';
+import { MetricsService } from '../metrics/metrics.service';
 import type { ClientInfo, Principal } from '../common/decorators';
 import { RevocationService } from './revocation.service';
 import { SessionEntity } from './session.entity';
@@ -26,6 +27,7 @@ export class SessionsService {
     private readonly sessions: SessionsRepository,
     private readonly revocations: RevocationService,
     private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {}
 
   listActive(userId: string) {
@@ -50,6 +52,7 @@ export class SessionsService {
       return ids;
     });
     await this.revocations.revokeSessions(revoked);
+    this.metrics.sessionsRevoked(revoked.length, request.action);
     return revoked;
   }
 

@@ -4,7 +4,7 @@ import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppError } from '../common/app-error';
 import { SessionEntity } from '../sessions/session.entity';
-import { UserEntity } from './user.entity';
+import { Role, UserEntity } from './user.entity';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -35,6 +35,41 @@ export class UsersRepository {
       .where('u.id = :userId AND s.id = :sessionId', { userId, sessionId })
       .andWhere('s.is_active IS TRUE AND s.expires_at > now() AND u.is_active IS TRUE')
       .getOne();
+  }
+
+  /** One page of users, newest first; `email` matches as a case-insensitive substring. */
+  list(filter: { page: number; limit: number; role?: Role; email?: string }) {
+    const qb = this.users.createQueryBuilder('u');
+    if (filter.role) qb.andWhere('u.role = :role', { role: filter.role });
+    if (filter.email) {
+      qb.andWhere(`u.email ILIKE :email ESCAPE '\\'`, { email: `%${escapeLike(filter.email)}%` });
+    }
+    return qb
+      .orderBy('u.created_at', 'DESC')
+      .addOrderBy('u.id', 'DESC')
+      .offset((filter.page - 1) * filter.limit)
+      .limit(filter.limit)
+      .getManyAndCount();
+  }
+
+  /**
+   * Locks the target row and every active admin row, in id order so that concurrent admin
+   * changes queue instead of deadlocking; a row changed meanwhile is re-read after the wait,
+   * so two admins demoting each other can never both succeed. NO KEY UPDATE: inserts that
+   * reference the user (sessions, audit rows) only need KEY SHARE and are not blocked.
+   */
+  async lockForAdminChange(manager: EntityManager, id: string) {
+    const rows = await manager
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .where(`u.id = :id OR (u.role = 'admin' AND u.is_active IS TRUE)`, { id })
+      .orderBy('u.id', 'ASC')
+      .setLock('for_no_key_update')
+      .getMany();
+    return {
+      target: rows.find((row) => row.id === id) ?? null,
+      activeAdmins: rows.filter((row) => row.role === 'admin' && row.isActive === true).length,
+    };
   }
 
   /** Inserts a user; the unique index (not a prior lookup) decides a duplicate email. */
@@ -69,4 +104,9 @@ export class UsersRepository {
       .update({ id }, changes as QueryDeepPartialEntity<UserEntity>);
     return manager.getRepository(UserEntity).findOneByOrFail({ id });
   }
+}
+
+/** Makes `%`, `_` and `\` match themselves in a LIKE pattern (escape character `\`). */
+export function escapeLike(value: string) {
+  return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }

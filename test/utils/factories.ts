@@ -22,13 +22,11 @@ export async function createUser(
 ): Promise<RegisteredUser> {
   const email = overrides.email ?? uniqueEmail();
   const password = overrides.password ?? STRONG_PASSWORD;
-  const res = await http
-    .post('/api/auth/register')
-    .send({
-      email,
-      password,
-      ...(overrides.first_name ? { first_name: overrides.first_name } : {}),
-    });
+  const res = await http.post('/api/auth/register').send({
+    email,
+    password,
+    ...(overrides.first_name ? { first_name: overrides.first_name } : {}),
+  });
   if (res.status !== 201)
     throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
   return {

@@ -1,0 +1,255 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { DataSource, EntityManager } from 'typeorm';
+
+/** prev_hash of the very first row. */
+export const GENESIS_HASH = '0'.repeat(64);
+/** Key of the transaction-scoped advisory lock that serialises chain appends. */
+const CHAIN_LOCK_KEY = 0x21_a0d17;
+
+export interface ChainContent {
+  id: string;
+  seq: number;
+  user_id: string | null;
+  action: string;
+  resource: string | null;
+  details: Record<string, unknown> | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  created_at: Date;
+}
+
+export interface ChainedRow extends ChainContent {
+  prev_hash: string;
+  hash: string;
+}
+
+/** JSON with object keys sorted at every depth; undefined dropped as JSON would. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(JSON.parse(JSON.stringify(value ?? null))));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+/** SHA-256 over the previous row's hash and this row's canonical content. */
+export function chainHash(prevHash: string, row: ChainContent): string {
+  const content = canonicalJson({
+    id: row.id,
+    seq: row.seq,
+    user_id: row.user_id,
+    action: row.action,
+    resource: row.resource,
+    details: row.details,
+    ip_address: row.ip_address,
+    user_agent: row.user_agent,
+    created_at: row.created_at.toISOString(),
+  });
+  return createHash('sha256').update(`${prevHash}\n${content}`).digest('hex');
+}
+
+/**
+ * The chain's tail (last row, else the last pruning checkpoint, else genesis), and `ip` as the
+ * database will give it back (inet has its own text form, e.g. IPv6 compression), in one trip.
+ */
+async function chainTail(manager: EntityManager, ip: string | null) {
+  const [tail] = await manager.query<
+    Array<{ seq: string | null; hash: string | null; ip: string | null }>
+  >(
+    `SELECT last.seq, last.hash, $1::inet AS ip
+       FROM (SELECT 1) AS one
+       LEFT JOIN (SELECT seq, hash FROM audit_logs ORDER BY seq DESC LIMIT 1) AS last ON TRUE`,
+    [ip && isIP(ip) ? ip : null],
+  );
+  const last =
+    tail.seq === null
+      ? await latestCheckpoint(manager)
+      : { seq: Number(tail.seq), hash: tail.hash! };
+  return { ...last, ip: tail.ip };
+}
+
+export async function latestCheckpoint(
+  manager: EntityManager,
+): Promise<{ seq: number; hash: string }> {
+  const [checkpoint] = await manager.query<Array<{ seq: string; hash: string }>>(
+    `SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1`,
+  );
+  return checkpoint
+    ? { seq: Number(checkpoint.seq), hash: checkpoint.hash }
+    : { seq: 0, hash: GENESIS_HASH };
+}
+
+export type NewAuditRow = Omit<ChainContent, 'id' | 'seq' | 'created_at'>;
+
+/**
+ * Appends one row to the chain inside `manager`'s transaction. The advisory lock is held until
+ * that transaction ends, so concurrent writers append one after the other. The user row is
+ * key-share locked *before* the chain lock: otherwise a writer holding the chain lock could wait
+ * on a user row that another transaction (waiting for the chain lock) holds FOR UPDATE.
+ */
+export async function appendToChain(
+  manager: EntityManager,
+  input: NewAuditRow,
+): Promise<ChainedRow> {
+  if (input.user_id) {
+    await manager.query(`SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE`, [input.user_id]);
+  }
+  await manager.query(`SELECT pg_advisory_xact_lock($1)`, [CHAIN_LOCK_KEY]);
+  const tail = await chainTail(manager, input.ip_address);
+  // Milliseconds only, so the timestamp round-trips through timestamptz exactly.
+  const row: ChainContent = {
+    ...input,
+    ip_address: tail.ip,
+    id: randomUUID(),
+    seq: tail.seq + 1,
+    created_at: new Date(),
+  };
+  const hash = chainHash(tail.hash, row);
+  await manager.query(
+    `INSERT INTO audit_logs
+       (id, seq, user_id, action, resource, details, ip_address, user_agent, created_at, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::inet, $8, $9, $10, $11)`,
+    [
+      row.id,
+      row.seq,
+      row.user_id,
+      row.action,
+      row.resource,
+      row.details === null ? null : JSON.stringify(row.details),
+      row.ip_address,
+      row.user_agent,
+      row.created_at,
+      tail.hash,
+      hash,
+    ],
+  );
+  return { ...row, prev_hash: tail.hash, hash };
+}
+
+export interface VerifyResult {
+  valid: boolean;
+  checked: number;
+  first_bad_id: string | null;
+  reason: 'hash_mismatch' | 'broken_link' | 'sequence_gap' | 'before_checkpoint' | null;
+  /** Where the walk started: the last pruning checkpoint (0 without one). */
+  from_seq: number;
+  last_seq: number;
+  last_hash: string;
+}
+
+interface StoredRow {
+  id: string;
+  seq: string;
+  user_id: string | null;
+  action: string;
+  resource: string | null;
+  details: Record<string, unknown> | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  created_at: Date;
+  prev_hash: string;
+  hash: string;
+}
+
+const BATCH = 1000;
+
+/**
+ * Walks the chain from the last checkpoint in one snapshot and reports the first row that
+ * was altered (hash), deleted (gap or broken link on its successor) or inserted out of order.
+ */
+export function verifyChain(dataSource: DataSource): Promise<VerifyResult> {
+  return dataSource.transaction('REPEATABLE READ', async (manager) => {
+    const start = await latestCheckpoint(manager);
+    let prevHash = start.hash;
+    let expected = start.seq + 1;
+    let checked = 0;
+    const result = (bad: { id: string; reason: VerifyResult['reason'] } | null): VerifyResult => ({
+      valid: bad === null,
+      checked,
+      first_bad_id: bad?.id ?? null,
+      reason: bad?.reason ?? null,
+      from_seq: start.seq,
+      last_seq: expected - 1,
+      last_hash: prevHash,
+    });
+
+    // Pruning deletes everything up to its checkpoint in the same transaction.
+    const [stale] = await manager.query<Array<{ id: string }>>(
+      `SELECT id FROM audit_logs WHERE seq <= $1 ORDER BY seq LIMIT 1`,
+      [start.seq],
+    );
+    if (stale) return result({ id: stale.id, reason: 'before_checkpoint' });
+
+    for (;;) {
+      const rows = await manager.query<StoredRow[]>(
+        `SELECT id, seq, user_id, action, resource, details, ip_address, user_agent,
+                created_at, prev_hash, hash
+           FROM audit_logs WHERE seq >= $1 ORDER BY seq LIMIT ${BATCH}`,
+        [expected],
+      );
+      for (const stored of rows) {
+        const row = { ...stored, seq: Number(stored.seq) };
+        if (row.seq !== expected) return result({ id: row.id, reason: 'sequence_gap' });
+        if (row.prev_hash !== prevHash) return result({ id: row.id, reason: 'broken_link' });
+        if (chainHash(prevHash, row) !== row.hash) {
+          return result({ id: row.id, reason: 'hash_mismatch' });
+        }
+        prevHash = row.hash;
+        expected += 1;
+        checked += 1;
+      }
+      if (rows.length < BATCH) return result(null);
+    }
+  });
+}
+
+/**
+ * Deletes the chain's oldest rows created before `cutoff`, at most `batch` per transaction and
+ * `maxBatches` per call, and records a checkpoint (seq and hash of the last pruned row) in the
+ * same transaction, so verification can start there. Only a prefix of the chain is pruned:
+ * a row is kept while any row before it is younger than the cutoff.
+ */
+export async function pruneChain(
+  dataSource: DataSource,
+  cutoff: Date,
+  { batch = 5000, maxBatches = 100 } = {},
+): Promise<number> {
+  let pruned = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const deleted = await dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock($1)`, [CHAIN_LOCK_KEY]);
+      const [edge] = await manager.query<Array<{ seq: string; hash: string }>>(
+        `WITH head AS (SELECT seq, hash, created_at FROM audit_logs ORDER BY seq LIMIT $2),
+              keep AS (SELECT min(seq) AS seq FROM head WHERE created_at >= $1)
+         SELECT head.seq, head.hash FROM head, keep
+          WHERE keep.seq IS NULL OR head.seq < keep.seq
+          ORDER BY head.seq DESC LIMIT 1`,
+        [cutoff, batch],
+      );
+      if (!edge) return 0;
+      const [{ n }] = await manager.query<[{ n: number }]>(
+        `WITH gone AS (DELETE FROM audit_logs WHERE seq <= $1 RETURNING 1)
+         SELECT count(*)::int AS n FROM gone`,
+        [edge.seq],
+      );
+      await manager.query(
+        `INSERT INTO audit_checkpoints (seq, hash, rows_pruned, pruned_before)
+         VALUES ($1, $2, $3, $4)`,
+        [edge.seq, edge.hash, n, cutoff],
+      );
+      return n;
+    });
+    pruned += deleted;
+    if (deleted < batch) break;
+  }
+  return pruned;
+}

@@ -1,0 +1,40 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { AppError } from '../common/app-error';
+import { Auth } from '../common/decorators';
+import { ErrorResponse } from '../common/error-response.dto';
+import { verifyChain } from './audit-chain';
+import { AuditLogsRepository } from './audit-logs.repository';
+import { AuditLogListDto, AuditVerifyDto, ListAuditLogsQueryDto } from './dto/audit-logs.dto';
+
+@ApiTags('audit')
+@Controller('api/audit-logs')
+export class AuditController {
+  constructor(
+    private readonly logs: AuditLogsRepository,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  @Get()
+  @Auth('admin')
+  @ApiOkResponse({ type: AuditLogListDto })
+  @ApiBadRequestResponse({ type: ErrorResponse })
+  async list(@Query() query: ListAuditLogsQueryDto) {
+    if (query.from && query.to && new Date(query.from) > new Date(query.to)) {
+      throw AppError.validation([{ field: 'to', message: 'to must not be before from' }]);
+    }
+    const { rows, total } = await this.logs.list(query);
+    return { data: rows, page: query.page, limit: query.limit, total };
+  }
+
+  @Get('verify')
+  @Auth('admin')
+  @ApiOkResponse({
+    type: AuditVerifyDto,
+    description: 'Walks the hash chain from the last pruning checkpoint',
+  })
+  verify() {
+    return verifyChain(this.dataSource);
+  }
+}

@@ -1,0 +1,122 @@
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { ConfigError, loadConfig } from '../config/app-config';
+import { loadDotEnv } from '../config/dotenv';
+import { dataSourceOptions } from '../database/data-source-options';
+import { AdminInputError, ensureAdmin } from '../users/ensure-admin';
+
+const USAGE = `usage: npm run cli -- create-admin --email <email>
+  The password is read from the ADMIN_PASSWORD environment variable, or else from stdin
+  (prompted without echo on a terminal). It is never accepted as an argument.
+  Storage comes from the service's configuration: DATABASE_URL, or DATA_DIR (embedded).`;
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Runs one CLI command; resolves to the process exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command !== 'create-admin') {
+    io.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const args = parseFlags(rest);
+  if (!args || args.password !== undefined || !args.email) {
+    io.stderr.write(
+      args?.password !== undefined
+        ? 'refusing --password: pass it on stdin or in ADMIN_PASSWORD, never as an argument\n'
+        : `${USAGE}\n`,
+    );
+    return 2;
+  }
+
+  let config;
+  try {
+    // ADMIN_* are this command's inputs, not the service's start-up admin.
+    config = loadConfig({ ...io.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.stderr.write(`${err.message}\n`);
+    return 1;
+  }
+  const password = io.env.ADMIN_PASSWORD || (await readPassword(io));
+  if (!password) {
+    io.stderr.write('no password given (stdin was empty and ADMIN_PASSWORD is unset)\n');
+    return 2;
+  }
+
+  const dataSource = new DataSource({ ...dataSourceOptions(config), logging: ['error'] });
+  await dataSource.initialize();
+  try {
+    const result = await ensureAdmin(
+      { dataSource, audit: new AuditService(dataSource), bcryptRounds: config.bcryptRounds },
+      { email: args.email, password },
+      'cli',
+    );
+    const outcome = result.created
+      ? 'created'
+      : result.promoted
+        ? 'promoted to admin (password unchanged)'
+        : 'already an active admin (password unchanged)';
+    io.stdout.write(`${args.email.trim().toLowerCase()}: ${outcome} (id ${result.id})\n`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof AdminInputError)) throw err;
+    io.stderr.write(`${err.field} rejected: ${err.message}\n`);
+    return 1;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+function parseFlags(args: string[]): Record<string, string | undefined> | null {
+  const flags: Record<string, string | undefined> = {};
+  for (let i = 0; i < args.length; i++) {
+    const match = /^--(email|password)(?:=(.*))?$/.exec(args[i]);
+    if (!match) return null;
+    flags[match[1]] = match[2] ?? args[++i] ?? '';
+  }
+  return flags;
+}
+
+/** First line of stdin; on a terminal, prompted with echo off. */
+function readPassword(io: CliIo): Promise<string> {
+  const tty = io.stdin.isTTY === true;
+  if (tty) io.stdout.write('Password: ');
+  const muted = new Writable({ write: (_chunk, _enc, done) => done() });
+  const rl = createInterface({ input: io.stdin, output: tty ? muted : undefined, terminal: tty });
+  return new Promise((resolve) => {
+    let line = '';
+    rl.once('line', (value) => {
+      line = value;
+      rl.close();
+    });
+    rl.once('close', () => {
+      if (tty) io.stdout.write('\n');
+      resolve(line.replace(/\r$/, ''));
+    });
+  });
+}
+
+if (require.main === module) {
+  Logger.overrideLogger(['error', 'warn']);
+  loadDotEnv();
+  runCli(process.argv.slice(2), {
+    env: process.env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  })
+    .then((code) => process.exit(code))
+    .catch((err: Error) => {
+      console.error(`cli failed: ${err.message}`);
+      process.exit(1);
+    });
+}

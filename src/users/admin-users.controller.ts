@@ -1,0 +1,75 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
+import { ErrorResponse } from '../common/error-response.dto';
+import { uuidParam } from '../sessions/sessions.controller';
+import { AdminUsersService } from './admin-users.service';
+import { ListUsersQueryDto, UpdateUserDto, UserListDto } from './dto/admin-users.dto';
+import { UserDto } from './dto/user.dto';
+import { toPublicUser } from './user.serializer';
+
+@ApiTags('users')
+@ApiBadRequestResponse({ type: ErrorResponse, description: 'VALIDATION_ERROR' })
+@Controller('api/users')
+export class AdminUsersController {
+  constructor(private readonly admin: AdminUsersService) {}
+
+  @Get()
+  @Auth('admin', 'moderator')
+  @ApiOperation({ summary: 'List users (admin, moderator)' })
+  @ApiOkResponse({ type: UserListDto })
+  list(@Query() query: ListUsersQueryDto) {
+    return this.admin.list(query);
+  }
+
+  @Get(':id')
+  @Auth('admin', 'moderator')
+  @ApiOperation({ summary: 'Get a user (admin, moderator)' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  async get(@Param('id', uuidParam) id: string) {
+    return toPublicUser(await this.admin.get(id));
+  }
+
+  @Patch(':id')
+  @Auth('admin')
+  @ApiOperation({
+    summary: 'Change a user’s role or active state (admin only)',
+    description:
+      'Takes effect on the user’s next request. Deactivation revokes all their sessions. ' +
+      'The last active admin cannot be demoted or deactivated (409).',
+  })
+  @ApiOkResponse({ type: UserDto })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Last active admin' })
+  async update(
+    @CurrentUser() actor: Principal,
+    @Param('id', uuidParam) id: string,
+    @Body() dto: UpdateUserDto,
+    @ClientMeta() client: ClientInfo,
+  ) {
+    return toPublicUser(await this.admin.update(actor, id, dto, client));
+  }
+
+  @Post(':id/unlock')
+  @HttpCode(204)
+  @Auth('admin')
+  @ApiOperation({ summary: 'Clear the failed-login lockout of a user’s email (admin only)' })
+  @ApiNoContentResponse({ description: 'Lockout cleared' })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  async unlock(
+    @CurrentUser() actor: Principal,
+    @Param('id', uuidParam) id: string,
+    @ClientMeta() client: ClientInfo,
+  ) {
+    await this.admin.unlock(actor, id, client);
+  }
+}

@@ -1,0 +1,68 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import { ROLES, type Role } from '../user.entity';
+import { UserDto } from './user.dto';
+
+export const MAX_PAGE_SIZE = 100;
+/** Keeps `(page - 1) * limit` a safe integer offset. */
+const MAX_PAGE = 1_000_000_000;
+
+export class ListUsersQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE)
+  page: number = 1;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit: number = 20;
+
+  @ApiPropertyOptional({ enum: ROLES })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
+
+  @ApiPropertyOptional({ description: 'Case-insensitive substring of the email', maxLength: 255 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  email?: string;
+}
+
+/** Both fields optional, but null is never accepted and at least one must be given. */
+export class UpdateUserDto {
+  @ApiPropertyOptional({ enum: ROLES })
+  @ValidateIf((dto: UpdateUserDto, value) => value !== undefined || dto.is_active === undefined)
+  @IsIn(ROLES, { message: `role must be one of: ${ROLES.join(', ')}` })
+  role?: Role;
+
+  @ApiPropertyOptional({ description: 'false deactivates the user and revokes every session' })
+  @ValidateIf((dto: UpdateUserDto, value) => value !== undefined || dto.role === undefined)
+  @IsBoolean()
+  is_active?: boolean;
+}
+
+export class UserListDto {
+  @ApiProperty({ type: [UserDto] }) data: UserDto[];
+  @ApiProperty({ example: 1 }) page: number;
+  @ApiProperty({ example: 20 }) limit: number;
+  @ApiProperty({ example: 42 }) total: number;
+}
