@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as bcrypt from 'bcrypt';
 import { Client } from 'pg';
 import { loadConfig } from '../src/config/app-config';
-import { load, loginRequests, meRequests, RefreshTokenPool } from './scenarios';
+import { load, loginLoad, meRequests, RefreshTokenPool } from './scenarios';
 import { Child, freePort, RssSampler, rssMb, startChild, waitReady } from './server';
 import { createBenchStorage, Seeder, SeededSession } from './storage';
 import {
@@ -238,19 +238,17 @@ async function main() {
 
     // In the full run the ceiling is taken before and after login and averaged (load drifts).
     const bcryptRuns: ScenarioStats[] = [];
-    if (plan.rounds > 1) bcryptRuns.push(await bcryptCeiling(plan.loginSeconds));
+    if (plan.rounds > 1)
+      bcryptRuns.push(await bcryptCeiling(plan.warmupSeconds, plan.loginSeconds));
     const [login, live] = await Promise.all([
-      measure(
-        'login',
-        (s) =>
-          load({
-            url: service.url,
-            seconds: s,
-            connections: LOGIN_CONNECTIONS,
-            requests: loginRequests(emails, PASSWORD),
-          }),
-        plan.loginSeconds,
-      ),
+      loginLoad({
+        url: service.url,
+        emails,
+        password: PASSWORD,
+        connections: LOGIN_CONNECTIONS,
+        warmupSeconds: plan.warmupSeconds,
+        seconds: plan.loginSeconds,
+      }),
       (async () => {
         await sleep(plan.warmupSeconds * 1000 + 500);
         return load({
@@ -263,9 +261,13 @@ async function main() {
     ]);
     scenarios.login = login;
     liveDuringLogin = live;
+    log(
+      `  ${'login'.padEnd(14)} ${login.rps.toFixed(1).padStart(9)} req/s  p50 ${login.p50_ms} ms  ` +
+        `p99 ${login.p99_ms} ms  errors ${login.errors}`,
+    );
     log(`  live during login: p50 ${live.p50_ms} ms  p99 ${live.p99_ms} ms  errors ${live.errors}`);
 
-    bcryptRuns.push(await bcryptCeiling(plan.loginSeconds));
+    bcryptRuns.push(await bcryptCeiling(plan.warmupSeconds, plan.loginSeconds));
     scenarios.bcrypt = mean(bcryptRuns);
     log(
       `  ${'bcrypt'.padEnd(14)} ${scenarios.bcrypt.rps.toFixed(1).padStart(9)} compares/s  ` +
@@ -340,11 +342,12 @@ function combine(runs: ScenarioStats[]): ScenarioStats {
 }
 
 /** The machine's bcrypt ceiling, in a child with the service's thread pool size. */
-async function bcryptCeiling(seconds: number): Promise<ScenarioStats> {
+async function bcryptCeiling(warmupSeconds: number, seconds: number): Promise<ScenarioStats> {
   const child = startChild('bcrypt', join(__dirname, 'bcrypt-ceiling.js'), {
     ...process.env,
     BCRYPT_ROUNDS: String(BCRYPT_ROUNDS),
     BENCH_SECONDS: String(seconds),
+    BENCH_WARMUP_SECONDS: String(warmupSeconds),
   });
   await new Promise<void>((resolve) => child.proc.once('exit', () => resolve()));
   const last = child.output().trim().split('\n').at(-1) ?? '';

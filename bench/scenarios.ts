@@ -92,17 +92,46 @@ export class RefreshTokenPool {
   }
 }
 
-/** `POST /api/auth/login`, rotating through users that all share one password. */
-export function loginRequests(emails: string[], password: string): autocannon.Request[] {
+/**
+ * `POST /api/auth/login`, rotating through users that all share one password. Logins take
+ * seconds under load, so the rate counts only 200s completed after `warmupSeconds` of the
+ * same run: a fresh start's ramp-up would otherwise bias it low.
+ */
+export async function loginLoad(options: {
+  url: string;
+  emails: string[];
+  password: string;
+  connections: number;
+  warmupSeconds: number;
+  seconds: number;
+}): Promise<ScenarioStats> {
   let next = 0;
-  return [
-    {
-      method: 'POST',
-      path: '/api/auth/login',
-      setupRequest: (request) => ({
-        ...withHeaders(request, { 'content-type': 'application/json' }),
-        body: JSON.stringify({ email: emails[next++ % emails.length], password }),
-      }),
-    },
-  ];
+  const completedAt: number[] = [];
+  const started = performance.now();
+  const result = await autocannon({
+    url: options.url,
+    duration: options.warmupSeconds + options.seconds,
+    connections: options.connections,
+    pipelining: 1,
+    timeout: 20,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/auth/login',
+        setupRequest: (request) => ({
+          ...withHeaders(request, { 'content-type': 'application/json' }),
+          body: JSON.stringify({
+            email: options.emails[next++ % options.emails.length],
+            password: options.password,
+          }),
+        }),
+        onResponse: (status) => {
+          if (status === 200) completedAt.push(performance.now());
+        },
+      },
+    ],
+  });
+  const windowStart = started + options.warmupSeconds * 1000;
+  const measured = completedAt.filter((t) => t >= windowStart).length;
+  return { ...toStats(result), rps: measured / options.seconds, requests: measured };
 }

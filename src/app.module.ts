@@ -11,7 +11,9 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { loggerOptions } from './common/logger-options';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './database/data-source-options';
+import { runMigrationsExclusively } from './database/run-migrations';
 import { HealthModule } from './health/health.module';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
@@ -44,10 +46,18 @@ export class AppModule {
           pinoHttp: loggerOptions(config),
           forRoutes: [{ path: '*splat', method: RequestMethod.ALL }],
         }),
-        TypeOrmModule.forRoot({
-          ...dataSourceOptions(config),
-          retryAttempts: 10,
-          retryDelay: 3000,
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...dataSourceOptions({ ...config, migrationsRun: false }),
+            retryAttempts: 10,
+            retryDelay: 3000,
+          }),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            if (config.migrationsRun)
+              await runMigrationsExclusively(dataSource, !config.databaseUrl);
+            return dataSource;
+          },
         }),
         StoreModule,
         UsersModule,

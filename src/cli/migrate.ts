@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/app-config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { loadDotEnv } from '../config/dotenv';
+import { runMigrationsExclusively } from '../database/run-migrations';
 
 /** Pending schema changes: SQL that would bring the database in line with the entities. */
 export async function pendingSchemaChanges(dataSource: DataSource) {
@@ -21,7 +22,7 @@ async function main(command: string | undefined, name: string | undefined) {
   await dataSource.initialize();
   try {
     if (command === 'run') {
-      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      const applied = await runMigrationsExclusively(dataSource, !config.databaseUrl);
       console.log(
         applied.length
           ? `applied: ${applied.map((m) => m.name).join(', ')}`

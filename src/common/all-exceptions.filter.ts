@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode, errorBody } from './app-error';
 import { isDependencyDown } from './dependency-errors';
 
@@ -54,6 +55,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.warn({ reqId: request.id, err: describe(exception) }, 'dependency unavailable');
       return AppError.unavailable();
     }
+    if (isBadInputForDatabase(exception))
+      return new AppError(HttpStatus.BAD_REQUEST, 'BAD_REQUEST', 'Malformed request');
     const status = httpStatusOf(exception);
     if (status && status < 500 && CODE_BY_STATUS[status]) {
       const message =
@@ -72,6 +75,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
       'Internal server error',
     );
   }
+}
+
+/** Data the database refuses to store (encoding, size, range): the client's input, not our fault. */
+const BAD_INPUT_SQLSTATES = new Set(['22021', '22P05', '22001', '22003', '22P02', '54000']);
+
+function isBadInputForDatabase(exception: unknown) {
+  return (
+    exception instanceof QueryFailedError &&
+    BAD_INPUT_SQLSTATES.has((exception.driverError as { code?: string } | undefined)?.code ?? '')
+  );
 }
 
 function httpStatusOf(exception: unknown): number | undefined {

@@ -464,6 +464,26 @@ describe('accounts and tokens', () => {
       }
     });
 
+    it('refuses NUL characters (PostgreSQL cannot store them) with 400, not 500', async () => {
+      const user = await createUser(t.http);
+      for (const body of [
+        { first_name: 'a\u0000b' },
+        { preferences: { 'k\u0000': 1 } },
+        { preferences: { k: 'v\u0000' } },
+      ]) {
+        const res = await t.http
+          .patch('/api/users/me')
+          .set(bearer(user.accessToken))
+          .send(body)
+          .expect(400);
+        expectErrorEnvelope(res.body, 'VALIDATION_ERROR');
+      }
+      await t.http
+        .post('/api/auth/login')
+        .send({ email: user.email, password: 'a\u0000b' })
+        .expect(400);
+    });
+
     it('sees a deactivation and a role change on the very next request', async () => {
       const user = await createUser(t.http);
       const ds = t.app.get(DataSource);

@@ -1,0 +1,33 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody } from './app-error';
+
+/** Path of the first string (key or value) holding a NUL character, which PostgreSQL cannot store. */
+export function findNul(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || 'body' : null;
+  if (value && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      const childPath = path ? `${path}.${key}` : key;
+      if (key.includes('\u0000')) return childPath;
+      const found = findNul(child, childPath);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** Fastify preHandler: NUL characters in the body or query are a validation error, not a 500. */
+export function rejectNulCharacters(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: () => void,
+) {
+  const field = findNul(request.body) ?? findNul(request.query);
+  if (!field) return done();
+  void reply
+    .status(400)
+    .send(
+      errorBody('VALIDATION_ERROR', 'Validation failed', [
+        { field, message: `${field} must not contain NUL characters` },
+      ]),
+    );
+}
