@@ -27,13 +27,12 @@ async function main() {
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
-  const elapsed = seconds;
   durations.sort((a, b) => a - b);
   const at = (q: number) =>
     Math.round(durations[Math.min(durations.length - 1, Math.floor(q * durations.length))] ?? 0);
   console.log(
     JSON.stringify({
-      rps: durations.length / elapsed,
+      rps: durations.length / seconds,
       p50_ms: at(0.5),
       p99_ms: at(0.99),
       count: durations.length,

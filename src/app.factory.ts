@@ -28,13 +28,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const adapter = new FastifyAdapter({
     trustProxy: config.trustProxy as boolean | string[],
     bodyLimit: config.bodyLimitBytes,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     genReqId: (req: IncomingMessage) => {
       const id = requestIdFor(req);
       (req as typeof req & { id: string }).id = id;
       return id;
     },
-    requestIdLogLabel: 'reqId',
     return503OnClosing: true,
     frameworkErrors,
     clientErrorHandler,
