@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, totalmem } from 'node:os';
+import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as bcrypt from 'bcrypt';
 import { Client } from 'pg';
@@ -21,8 +21,11 @@ const PASSWORD = 'Bench-Password-1!';
 const BCRYPT_ROUNDS = 12;
 const ROOT = join(__dirname, '..', '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
-/** Logins in flight: twice the libuv pool, as the bcrypt ceiling keeps (bench/bcrypt-ceiling.ts). */
-const LOGIN_CONNECTIONS = 2 * Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+/**
+ * Logins in flight: four per libuv pool thread, so that requests busy with their database
+ * and Redis steps never leave a bcrypt thread idle.
+ */
+const LOGIN_CONNECTIONS = 4 * Number(process.env.UV_THREADPOOL_SIZE ?? 4);
 
 interface Plan {
   seconds: number;
@@ -102,9 +105,9 @@ async function main() {
   if (process.env.BENCH_SERVICE_NODE_OPTIONS) {
     serviceEnv.NODE_OPTIONS = process.env.BENCH_SERVICE_NODE_OPTIONS;
   }
-  const profileArgs = args.has('--profile')
-    ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles')}`]
-    : [];
+  const profileDir = join(tmpdir(), 'perfect21-bench-profiles');
+  const profileArgs = args.has('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  if (profileArgs.length > 0) log(`service CPU profiles go to ${profileDir}`);
 
   const startService = async (name: string) => {
     const port = await freePort();

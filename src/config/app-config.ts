@@ -45,6 +45,9 @@ export class AppConfig {
 
 export class ConfigError extends Error {}
 
+/** Values copied from examples (ours, the guide's) that must never sign production tokens. */
+const PLACEHOLDER_SECRET = /replace[_-]?me|change[_-]?me|your-super-secret|placeholder|^x+$/i;
+
 const list = (value?: string) =>
   (value ?? '')
     .split(',')
@@ -77,6 +80,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (vars.NODE_ENV === 'production' && !vars.JWT_SECRET_KEY) {
     throw new ConfigError(
       'Invalid configuration:\n  JWT_SECRET_KEY: required (at least 32 characters) when NODE_ENV=production',
+    );
+  }
+  if (vars.NODE_ENV === 'production' && PLACEHOLDER_SECRET.test(vars.JWT_SECRET_KEY ?? '')) {
+    throw new ConfigError(
+      'Invalid configuration:\n  JWT_SECRET_KEY: still the example placeholder; generate one (openssl rand -base64 48)',
     );
   }
   if (Boolean(vars.ADMIN_EMAIL) !== Boolean(vars.ADMIN_PASSWORD)) {

@@ -37,6 +37,16 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET_KEY/);
   });
 
+  it.each([
+    'REPLACE_ME_with_at_least_32_random_characters',
+    'your-super-secret-key-minimum-32-characters',
+  ])('refuses the example secret %s in production', (secret) => {
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET_KEY: secret })).toThrow(
+      /JWT_SECRET_KEY/,
+    );
+    expect(() => loadConfig({ JWT_SECRET_KEY: secret })).not.toThrow();
+  });
+
   it('refuses a secret shorter than 32 characters', () => {
     expect(() => loadConfig({ JWT_SECRET_KEY: 'short' })).toThrow(ConfigError);
     expect(() => loadConfig({ JWT_SECRET_KEY: 'short' })).toThrow(/JWT_SECRET_KEY/);
