@@ -146,7 +146,7 @@ export interface VerifyResult {
   last_hash: string;
 }
 
-interface StoredRow {
+export interface StoredRow {
   id: string;
   seq: string;
   user_id: string | null;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
+import type { StoredRow as Row } from '../../src/audit/audit-chain';
 import { pruneChain, verifyChain } from '../../src/audit/audit-chain';
 import { AuditRetentionService } from '../../src/audit/audit-retention.service';
 import { AuditService } from '../../src/audit/audit.service';
@@ -23,20 +24,6 @@ const OTHER_PASSWORD = 'N3w#Secret$Pass';
 const WRONG_PASSWORD = 'Wr0ng#Guess$Pass';
 /** Every password this suite sends: none may ever reach an audit row. */
 const PASSWORDS = [STRONG_PASSWORD, ADMIN_PASSWORD, OTHER_PASSWORD, WRONG_PASSWORD];
-
-interface Row {
-  id: string;
-  seq: string;
-  user_id: string | null;
-  action: string;
-  resource: string | null;
-  details: Record<string, unknown> | null;
-  ip_address: string | null;
-  user_agent: string | null;
-  created_at: Date;
-  prev_hash: string;
-  hash: string;
-}
 
 const dbOf = (t: TestApp) => t.app.get(DataSource);
 

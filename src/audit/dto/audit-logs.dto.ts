@@ -1,13 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { PaginationQueryDto } from '../../common/pagination.dto';
+import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
 import { AUDIT_ACTIONS, type AuditAction } from '../audit-actions';
 
-export const MAX_PAGE_SIZE = 100;
-/** Keeps `(page - 1) * limit` a safe integer offset. */
-const MAX_PAGE = 1_000_000_000;
-
-export class ListAuditLogsQueryDto {
+export class ListAuditLogsQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'The user the events are about' })
   @IsOptional()
   @IsUUID()
@@ -27,22 +23,6 @@ export class ListAuditLogsQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true, strictSeparator: true })
   to?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE)
-  page: number = 1;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit: number = 20;
 }
 
 export class AuditLogDto {
