@@ -3,7 +3,8 @@ import { chainHash, GENESIS_HASH } from '../src/audit/audit-chain';
 
 /**
  * Tamper evidence for audit_logs: a strict order (`seq`) and a SHA-256 chain
- * (`hash` over `prev_hash` and the row's canonical content). Rows written before this
+ * (`hash` over `prev_hash` and the row's canonical content), all three NULL until the sealer
+ * chains the row (see src/audit/audit-chain.ts). Rows written before this
  * migration are chained here, oldest first. `audit_checkpoints` remembers where pruning
  * cut the chain, so verification can start there.
  */
@@ -15,9 +16,6 @@ export class AuditHashChain1732600000000 implements MigrationInterface {
     await db.query(`ALTER TABLE audit_logs ADD COLUMN prev_hash VARCHAR(64)`);
     await db.query(`ALTER TABLE audit_logs ADD COLUMN hash VARCHAR(64)`);
     await this.chainExistingRows(db);
-    await db.query(`ALTER TABLE audit_logs ALTER COLUMN seq SET NOT NULL`);
-    await db.query(`ALTER TABLE audit_logs ALTER COLUMN prev_hash SET NOT NULL`);
-    await db.query(`ALTER TABLE audit_logs ALTER COLUMN hash SET NOT NULL`);
     await db.query(`CREATE UNIQUE INDEX idx_audit_logs_seq ON audit_logs(seq)`);
     await db.query(`
       CREATE TABLE audit_checkpoints (

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import helmet from '@fastify/helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -13,6 +13,20 @@ import { requestIdFor } from './common/request-id';
 import { AppConfig } from './config/app-config';
 import { httpMetricsHook, MetricsService } from './metrics/metrics.service';
 import { setupSwagger } from './swagger';
+
+/** The contract's headers (X-XSS-Protection: 0 is helmet's default) and a CSP that Swagger UI works under. */
+const SECURITY_HEADERS: HelmetOptions = {
+  frameguard: { action: 'deny' },
+  hsts: { maxAge: 31536000, includeSubDomains: true, preload: false },
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+    },
+  },
+};
 
 const CORS_HEADERS = ['Authorization', 'Content-Type', 'X-Request-Id'];
 const EXPOSED_HEADERS = [
@@ -60,22 +74,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     }
     done();
   });
-  await app.register(helmet, {
-    frameguard: { action: 'deny' },
-    hsts: { maxAge: 31536000, includeSubDomains: true, preload: false },
-    xXssProtection: false,
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-      },
-    },
-  });
-  fastify.addHook('onSend', (_request, reply, payload, done) => {
-    reply.header('X-XSS-Protection', '0');
-    done(null, payload);
+  // helmet's middleware built once: @fastify/helmet rebuilds it (re-parsing the CSP) per request.
+  const securityHeaders = helmet(SECURITY_HEADERS);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined));
   });
   app.enableCors({
     origin: (origin, callback) => callback(null, !!origin && config.corsOrigins.includes(origin)),

@@ -8,7 +8,7 @@ import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { RolesGuard } from './auth/roles.guard';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { loggerOptions } from './common/logger-options';
+import { loggerOptions, logsRequests } from './common/logger-options';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { DataSource } from 'typeorm';
@@ -44,7 +44,10 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
           pinoHttp: loggerOptions(config),
-          forRoutes: [{ path: '*splat', method: RequestMethod.ALL }],
+          // Request lines are logged at info: above it, skip the per-request middleware entirely.
+          forRoutes: logsRequests(config.logLevel)
+            ? [{ path: '*splat', method: RequestMethod.ALL }]
+            : [],
         }),
         TypeOrmModule.forRootAsync({
           useFactory: () => ({

@@ -19,11 +19,6 @@ export interface ChainContent {
   created_at: Date;
 }
 
-export interface ChainedRow extends ChainContent {
-  prev_hash: string;
-  hash: string;
-}
-
 /** JSON with object keys sorted at every depth; undefined dropped as JSON would. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(JSON.parse(JSON.stringify(value ?? null))));
@@ -57,24 +52,12 @@ export function chainHash(prevHash: string, row: ChainContent): string {
   return createHash('sha256').update(`${prevHash}\n${content}`).digest('hex');
 }
 
-/**
- * The chain's tail (last row, else the last pruning checkpoint, else genesis), and `ip` as the
- * database will give it back (inet has its own text form, e.g. IPv6 compression), in one trip.
- */
-async function chainTail(manager: EntityManager, ip: string | null) {
-  const [tail] = await manager.query<
-    Array<{ seq: string | null; hash: string | null; ip: string | null }>
-  >(
-    `SELECT last.seq, last.hash, $1::inet AS ip
-       FROM (SELECT 1) AS one
-       LEFT JOIN (SELECT seq, hash FROM audit_logs ORDER BY seq DESC LIMIT 1) AS last ON TRUE`,
-    [ip && isIP(ip) ? ip : null],
+/** The chain's tail: the last sealed row, else the last pruning checkpoint, else genesis. */
+async function chainTail(manager: EntityManager): Promise<{ seq: number; hash: string }> {
+  const [last] = await manager.query<Array<{ seq: string; hash: string }>>(
+    `SELECT seq, hash FROM audit_logs WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1`,
   );
-  const last =
-    tail.seq === null
-      ? await latestCheckpoint(manager)
-      : { seq: Number(tail.seq), hash: tail.hash! };
-  return { ...last, ip: tail.ip };
+  return last ? { seq: Number(last.seq), hash: last.hash } : latestCheckpoint(manager);
 }
 
 export async function latestCheckpoint(
@@ -91,48 +74,78 @@ export async function latestCheckpoint(
 export type NewAuditRow = Omit<ChainContent, 'id' | 'seq' | 'created_at'>;
 
 /**
- * Appends one row to the chain inside `manager`'s transaction. The advisory lock is held until
- * that transaction ends, so concurrent writers append one after the other. The user row is
- * key-share locked *before* the chain lock: otherwise a writer holding the chain lock could wait
- * on a user row that another transaction (waiting for the chain lock) holds FOR UPDATE.
+ * Inserts one row, unsealed (no seq, no hash yet), inside `manager`'s transaction: the row
+ * commits or rolls back with the change it records, and no lock is taken on the request path.
+ * `sealPending` chains it moments later.
  */
-export async function appendToChain(
-  manager: EntityManager,
-  input: NewAuditRow,
-): Promise<ChainedRow> {
-  if (input.user_id) {
-    await manager.query(`SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE`, [input.user_id]);
-  }
-  await manager.query(`SELECT pg_advisory_xact_lock($1)`, [CHAIN_LOCK_KEY]);
-  const tail = await chainTail(manager, input.ip_address);
+export async function insertAuditRow(manager: EntityManager, input: NewAuditRow) {
   // Milliseconds only, so the timestamp round-trips through timestamptz exactly.
-  const row: ChainContent = {
-    ...input,
-    ip_address: tail.ip,
-    id: randomUUID(),
-    seq: tail.seq + 1,
-    created_at: new Date(),
-  };
-  const hash = chainHash(tail.hash, row);
+  const row = { ...input, id: randomUUID(), created_at: new Date() };
   await manager.query(
-    `INSERT INTO audit_logs
-       (id, seq, user_id, action, resource, details, ip_address, user_agent, created_at, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::inet, $8, $9, $10, $11)`,
+    `INSERT INTO audit_logs (id, user_id, action, resource, details, ip_address, user_agent, created_at)
+     VALUES ($1, $2, $3, $4, $5::jsonb, $6::inet, $7, $8)`,
     [
       row.id,
-      row.seq,
       row.user_id,
       row.action,
       row.resource,
       row.details === null ? null : JSON.stringify(row.details),
-      row.ip_address,
+      row.ip_address && isIP(row.ip_address) ? row.ip_address : null,
       row.user_agent,
       row.created_at,
-      tail.hash,
-      hash,
     ],
   );
-  return { ...row, prev_hash: tail.hash, hash };
+  return row;
+}
+
+type UnsealedRow = Omit<StoredRow, 'seq' | 'prev_hash' | 'hash'>;
+
+/**
+ * Chains every committed, unsealed row: assigns the next `seq` and computes `prev_hash`/`hash`,
+ * in batches, one sealer at a time across all replicas (transaction-scoped advisory lock).
+ * Returns the number of rows sealed and the chain's new head.
+ */
+export async function sealPending(
+  dataSource: DataSource,
+  { batch = 1000, maxBatches = 1000 } = {},
+): Promise<{ sealed: number; seq: number; hash: string }> {
+  let sealed = 0;
+  let head = { seq: 0, hash: GENESIS_HASH };
+  for (let i = 0; i < maxBatches; i++) {
+    const count = await dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock($1)`, [CHAIN_LOCK_KEY]);
+      head = await chainTail(manager);
+      const rows = await manager.query<UnsealedRow[]>(
+        `SELECT id, user_id, action, resource, details, ip_address, user_agent, created_at
+           FROM audit_logs WHERE seq IS NULL ORDER BY created_at, id LIMIT ${batch}`,
+      );
+      const ids: string[] = [];
+      const seqs: number[] = [];
+      const prevHashes: string[] = [];
+      const hashes: string[] = [];
+      for (const row of rows) {
+        const seq = head.seq + 1;
+        const hash = chainHash(head.hash, { ...row, seq });
+        ids.push(row.id);
+        seqs.push(seq);
+        prevHashes.push(head.hash);
+        hashes.push(hash);
+        head = { seq, hash };
+      }
+      if (rows.length > 0) {
+        await manager.query(
+          `UPDATE audit_logs AS a SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
+             FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[]) AS v(id, seq, prev_hash, hash)
+            WHERE a.id = v.id`,
+          [ids, seqs, prevHashes, hashes],
+        );
+      }
+      return rows.length;
+    });
+    sealed += count;
+    if (count < batch) break;
+  }
+  return { sealed, ...head };
 }
 
 export interface VerifyResult {
@@ -144,6 +157,8 @@ export interface VerifyResult {
   from_seq: number;
   last_seq: number;
   last_hash: string;
+  /** Committed rows not sealed into the chain yet (not covered by this check). */
+  pending: number;
 }
 
 export interface StoredRow {
@@ -168,6 +183,9 @@ const BATCH = 1000;
  */
 export function verifyChain(dataSource: DataSource): Promise<VerifyResult> {
   return dataSource.transaction('REPEATABLE READ', async (manager) => {
+    const [{ pending }] = await manager.query<[{ pending: number }]>(
+      `SELECT count(*)::int AS pending FROM audit_logs WHERE seq IS NULL`,
+    );
     const start = await latestCheckpoint(manager);
     let prevHash = start.hash;
     let expected = start.seq + 1;
@@ -180,6 +198,7 @@ export function verifyChain(dataSource: DataSource): Promise<VerifyResult> {
       from_seq: start.seq,
       last_seq: expected - 1,
       last_hash: prevHash,
+      pending,
     });
 
     // Pruning deletes everything up to its checkpoint in the same transaction.

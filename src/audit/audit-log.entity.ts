@@ -49,13 +49,13 @@ export class AuditLogEntity {
   })
   createdAt: Date;
 
-  /** Position in the hash chain (see audit-chain.ts); bigint comes back as a string. */
-  @Column({ type: 'bigint' })
-  seq: string;
+  /** Position in the hash chain (see audit-chain.ts), NULL until sealed; bigint comes back as a string. */
+  @Column({ type: 'bigint', nullable: true })
+  seq: string | null;
 
-  @Column({ name: 'prev_hash', type: 'varchar', length: 64 })
-  prevHash: string;
+  @Column({ name: 'prev_hash', type: 'varchar', length: 64, nullable: true })
+  prevHash: string | null;
 
-  @Column({ type: 'varchar', length: 64 })
-  hash: string;
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  hash: string | null;
 }

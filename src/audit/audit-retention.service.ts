@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { pruneChain } from './audit-chain';
+import { pruneChain, sealPending } from './audit-chain';
 
 const DAY_MS = 86_400_000;
 const FIRST_RUN_MS = 30_000;
@@ -43,6 +43,7 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
   async pruneExpired(now = new Date()): Promise<number> {
     const days = this.config.auditRetentionDays;
     if (!days) return 0;
+    await sealPending(this.dataSource); // only sealed rows can be pruned behind a checkpoint
     const pruned = await pruneChain(this.dataSource, new Date(now.getTime() - days * DAY_MS));
     if (pruned > 0) this.logger.log({ msg: 'audit_pruned', rows: pruned, retention_days: days });
     return pruned;

@@ -6,6 +6,7 @@ import { Auth } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { verifyChain } from './audit-chain';
 import { AuditLogsRepository } from './audit-logs.repository';
+import { AuditSealer } from './audit-sealer.service';
 import { AuditLogListDto, AuditVerifyDto, ListAuditLogsQueryDto } from './dto/audit-logs.dto';
 
 @ApiTags('audit')
@@ -14,6 +15,7 @@ export class AuditController {
   constructor(
     private readonly logs: AuditLogsRepository,
     private readonly dataSource: DataSource,
+    private readonly sealer: AuditSealer,
   ) {}
 
   @Get()
@@ -32,9 +34,10 @@ export class AuditController {
   @Auth('admin')
   @ApiOkResponse({
     type: AuditVerifyDto,
-    description: 'Walks the hash chain from the last pruning checkpoint',
+    description: 'Seals committed rows, then walks the hash chain from the last pruning checkpoint',
   })
-  verify() {
+  async verify() {
+    await this.sealer.sealNow();
     return verifyChain(this.dataSource);
   }
 }

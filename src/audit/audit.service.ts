@@ -9,7 +9,7 @@ import type {
 } from 'typeorm';
 import type { ClientInfo } from '../common/decorators';
 import type { AuditAction } from './audit-actions';
-import { appendToChain, ChainedRow } from './audit-chain';
+import { insertAuditRow } from './audit-chain';
 import { auditScope } from './audit-context';
 import { redactSecrets } from './redact';
 
@@ -22,14 +22,17 @@ export interface AuditEvent {
   client?: ClientInfo;
 }
 
+type WrittenRow = Awaited<ReturnType<typeof insertAuditRow>>;
+
 /**
- * The guide's `log_audit_event`: one hash-chained row in audit_logs plus one structured log
- * line, emitted once the row is committed (a rolled-back change logs nothing).
+ * The guide's `log_audit_event`: one row in audit_logs (chained moments later by the
+ * AuditSealer) plus one structured log line, emitted once the row is committed (a rolled-back
+ * change logs nothing).
  */
 @Injectable()
 export class AuditService implements EntitySubscriberInterface {
   private readonly logger = new Logger('Audit');
-  private readonly pending = new WeakMap<QueryRunner, ChainedRow[]>();
+  private readonly pending = new WeakMap<QueryRunner, WrittenRow[]>();
 
   constructor(private readonly dataSource: DataSource) {
     dataSource.subscribers.push(this);
@@ -58,12 +61,10 @@ export class AuditService implements EntitySubscriberInterface {
     };
     const runner = manager?.queryRunner;
     if (manager && runner?.isTransactionActive) {
-      const row = await appendToChain(manager, input);
+      const row = await insertAuditRow(manager, input);
       this.pending.set(runner, [...(this.pending.get(runner) ?? []), row]);
     } else {
-      const row = await (manager ?? this.dataSource.manager).transaction((m) =>
-        appendToChain(m, input),
-      );
+      const row = await insertAuditRow(manager ?? this.dataSource.manager, input);
       this.log(row);
     }
   }
@@ -85,12 +86,10 @@ export class AuditService implements EntitySubscriberInterface {
     this.pending.delete(event.queryRunner);
   }
 
-  private log(row: ChainedRow) {
+  private log(row: WrittenRow) {
     this.logger.log({
       msg: 'audit_event',
       audit_id: row.id,
-      seq: row.seq,
-      hash: row.hash,
       user_id: row.user_id,
       action: row.action,
       resource: row.resource,

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { verifyChain } from '../audit/audit-chain';
+import { sealPending, verifyChain } from '../audit/audit-chain';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { loadDotEnv } from '../config/dotenv';
 import { dataSourceOptions } from '../database/data-source-options';
@@ -29,6 +29,7 @@ export async function runAuditVerify(env: NodeJS.ProcessEnv, io: Io): Promise<nu
   });
   await dataSource.initialize();
   try {
+    await sealPending(dataSource);
     const result = await verifyChain(dataSource);
     if (result.valid) {
       io.stdout.write(

@@ -64,3 +64,8 @@ export function loggerOptions(config: AppConfig): Options {
     },
   };
 }
+
+/** Whether `level` lets pino-http's "request completed" lines (level info) through. */
+export function logsRequests(level: string): boolean {
+  return ['info', 'debug', 'trace'].includes(level);
+}

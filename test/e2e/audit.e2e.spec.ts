@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import type { StoredRow as Row } from '../../src/audit/audit-chain';
-import { pruneChain, verifyChain } from '../../src/audit/audit-chain';
+import { pruneChain, sealPending, verifyChain } from '../../src/audit/audit-chain';
 import { AuditRetentionService } from '../../src/audit/audit-retention.service';
 import { AuditService } from '../../src/audit/audit.service';
 import { runAuditVerify } from '../../src/cli/audit-verify';
@@ -27,7 +27,9 @@ const PASSWORDS = [STRONG_PASSWORD, ADMIN_PASSWORD, OTHER_PASSWORD, WRONG_PASSWO
 
 const dbOf = (t: TestApp) => t.app.get(DataSource);
 
-function auditRows(t: TestApp, where = 'TRUE', params: unknown[] = []): Promise<Row[]> {
+/** Rows in chain order, after sealing what is committed (the sealer runs about once a second). */
+async function auditRows(t: TestApp, where = 'TRUE', params: unknown[] = []): Promise<Row[]> {
+  await sealPending(dbOf(t));
   return dbOf(t).query(`SELECT * FROM audit_logs WHERE ${where} ORDER BY seq`, params);
 }
 
