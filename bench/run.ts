@@ -60,6 +60,9 @@ const FULL: Plan = {
 const log = (line = '') => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Keep in step with docker/Dockerfile and package.json's start:prod. */
+const PRODUCTION_NODE_OPTIONS = '--max-semi-space-size=16 --max-old-space-size=256';
+
 async function main() {
   const args = new Set(process.argv.slice(2));
   const quick = args.has('--quick');
@@ -101,10 +104,8 @@ async function main() {
     ADMIN_EMAIL: '',
     ADMIN_PASSWORD: '',
   };
-  // e.g. heap limits, to see the service as a memory-limited container runs it
-  if (process.env.BENCH_SERVICE_NODE_OPTIONS) {
-    serviceEnv.NODE_OPTIONS = process.env.BENCH_SERVICE_NODE_OPTIONS;
-  }
+  // The heap sizing production runs with (docker/Dockerfile, npm run start:prod); override to compare.
+  serviceEnv.NODE_OPTIONS = process.env.BENCH_SERVICE_NODE_OPTIONS ?? PRODUCTION_NODE_OPTIONS;
   const profileDir = join(tmpdir(), 'perfect21-bench-profiles');
   const profileArgs = args.has('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   if (profileArgs.length > 0) log(`service CPU profiles go to ${profileDir}`);

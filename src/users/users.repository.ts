@@ -3,7 +3,6 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppError } from '../common/app-error';
-import { SessionEntity } from '../sessions/session.entity';
 import { Role, UserEntity } from './user.entity';
 
 const UNIQUE_VIOLATION = '23505';
@@ -14,6 +13,11 @@ export function isUniqueViolation(err: unknown): boolean {
     (err.driverError as { code?: string } | undefined)?.code === UNIQUE_VIOLATION
   );
 }
+
+const ACTIVE_BY_SESSION = `
+  SELECT u.* FROM users u JOIN user_sessions s ON s.user_id = u.id
+   WHERE u.id = $1 AND s.id = $2 AND s.is_active IS TRUE AND s.expires_at > now()
+     AND u.is_active IS TRUE`;
 
 @Injectable()
 export class UsersRepository {
@@ -28,13 +32,18 @@ export class UsersRepository {
   }
 
   /** The user behind an access token, only while the token's session is active. */
-  findActiveBySession(userId: string, sessionId: string) {
-    return this.users
-      .createQueryBuilder('u')
-      .innerJoin(SessionEntity, 's', 's.user_id = u.id')
-      .where('u.id = :userId AND s.id = :sessionId', { userId, sessionId })
-      .andWhere('s.is_active IS TRUE AND s.expires_at > now() AND u.is_active IS TRUE')
-      .getOne();
+  /** Runs on every authenticated request: plain SQL, without building a query each time. */
+  async findActiveBySession(userId: string, sessionId: string): Promise<UserEntity | null> {
+    const [row] = await this.users.query<Array<Record<string, unknown>>>(ACTIVE_BY_SESSION, [
+      userId,
+      sessionId,
+    ]);
+    if (!row) return null;
+    const user = new UserEntity();
+    for (const column of this.users.metadata.columns) {
+      (user as unknown as Record<string, unknown>)[column.propertyName] = row[column.databaseName];
+    }
+    return user;
   }
 
   /** One page of users, newest first; `email` matches as a case-insensitive substring. */
