@@ -113,45 +113,41 @@ export class AuthService {
    */
   async refresh(dto: RefreshDto, client: ClientInfo): Promise<{ tokens: IssuedTokens }> {
     const claims = this.tokens.verifyRefresh(dto.refresh_token);
+    const next = this.tokens.issueRefresh(claims.sub, claims.sid);
+    const presentedHash = hashToken(dto.refresh_token);
     const outcome = await this.dataSource.transaction(async (manager) => {
-      const session = await this.sessions.findForUpdate(manager, claims.sid);
-      if (
-        !session ||
-        session.userId !== claims.sub ||
-        !session.isActive ||
-        session.expiresAt <= new Date()
-      ) {
-        return { kind: 'invalid' as const };
-      }
-      if (session.refreshTokenHash !== hashToken(dto.refresh_token)) {
-        await this.sessions.revoke(manager, { id: session.id });
+      const rotated = await this.sessions.rotateIfCurrent(manager, {
+        sessionId: claims.sid,
+        userId: claims.sub,
+        presentedHash,
+        next,
+      });
+      if (rotated) {
         await this.audit.record(manager, {
-          userId: session.userId,
-          action: 'TOKEN_REUSE_DETECTED',
+          userId: claims.sub,
+          action: 'TOKEN_REFRESHED',
           resource: 'session',
-          details: { session_id: session.id },
+          details: { session_id: claims.sid },
           client,
         });
-        return { kind: 'reused' as const, sessionId: session.id };
+        return { kind: 'rotated' as const, role: rotated.role };
       }
-      const user = await manager.getRepository(UserEntity).findOneBy({ id: session.userId });
-      if (!user || user.isActive === false) return { kind: 'invalid' as const };
-      const pair = this.tokens.issue(user.id, user.role, session.id);
-      await this.sessions.rotate(
-        manager,
-        session.id,
-        pair.refreshJti,
-        pair.refreshTokenHash,
-        pair.refreshExpiresAt,
-      );
+      // Not rotated: find out why (the rare path).
+      const session = await this.sessions.findForUpdate(manager, claims.sid);
+      const live =
+        session?.userId === claims.sub && session.isActive && session.expiresAt > new Date();
+      if (!session || !live || session.refreshTokenHash === presentedHash) {
+        return { kind: 'invalid' as const };
+      }
+      await this.sessions.revoke(manager, { id: session.id });
       await this.audit.record(manager, {
-        userId: user.id,
-        action: 'TOKEN_REFRESHED',
+        userId: session.userId,
+        action: 'TOKEN_REUSE_DETECTED',
         resource: 'session',
         details: { session_id: session.id },
         client,
       });
-      return { kind: 'rotated' as const, tokens: pair.tokens };
+      return { kind: 'reused' as const, sessionId: session.id };
     });
     if (outcome.kind === 'reused') {
       this.metrics.tokenReuse();
@@ -160,7 +156,7 @@ export class AuthService {
       throw tokenReused();
     }
     if (outcome.kind === 'invalid') throw AppError.invalidToken();
-    return { tokens: outcome.tokens };
+    return { tokens: this.tokens.withAccess(next.token, claims.sub, outcome.role, claims.sid) };
   }
 
   async logout(principal: Principal, client: ClientInfo) {

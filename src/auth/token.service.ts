@@ -35,6 +35,13 @@ export interface IssuedTokens {
   expires_in: number;
 }
 
+export interface RefreshToken {
+  token: string;
+  refreshJti: string;
+  refreshTokenHash: string;
+  refreshExpiresAt: Date;
+}
+
 export interface TokenPair {
   tokens: IssuedTokens;
   refreshJti: string;
@@ -105,26 +112,38 @@ export class TokenService {
 
   /** Signs an access + refresh pair for a session; the refresh token's hash is what gets stored. */
   issue(userId: string, role: Role, sessionId: string): TokenPair {
-    const { accessTtlSeconds, refreshTtlSeconds } = this.config.jwt;
+    const refresh = this.issueRefresh(userId, sessionId);
+    return { ...refresh, tokens: this.withAccess(refresh.token, userId, role, sessionId) };
+  }
+
+  /** A session's next refresh token; only its hash is stored. */
+  issueRefresh(userId: string, sessionId: string): RefreshToken {
+    const { refreshTtlSeconds } = this.config.jwt;
     const refreshJti = randomUUID();
-    const access = this.sign(
-      { sub: userId, role, type: 'access', sid: sessionId, jti: randomUUID() },
-      accessTtlSeconds,
-    );
-    const refresh = this.sign(
+    const token = this.sign(
       { sub: userId, type: 'refresh', sid: sessionId, jti: refreshJti },
       refreshTtlSeconds,
     );
     return {
-      tokens: {
-        access_token: access,
-        refresh_token: refresh,
-        token_type: 'Bearer',
-        expires_in: accessTtlSeconds,
-      },
+      token,
       refreshJti,
-      refreshTokenHash: hashToken(refresh),
+      refreshTokenHash: hashToken(token),
       refreshExpiresAt: new Date(Date.now() + refreshTtlSeconds * 1000),
+    };
+  }
+
+  /** The token response: a fresh access token next to `refreshToken`. */
+  withAccess(refreshToken: string, userId: string, role: Role, sessionId: string): IssuedTokens {
+    const { accessTtlSeconds } = this.config.jwt;
+    const access = this.sign(
+      { sub: userId, role, type: 'access', sid: sessionId, jti: randomUUID() },
+      accessTtlSeconds,
+    );
+    return {
+      access_token: access,
+      refresh_token: refreshToken,
+      token_type: 'Bearer',
+      expires_in: accessTtlSeconds,
     };
   }
 

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import type { RefreshToken } from '../auth/token.service';
+import type { Role } from '../users/user.entity';
 import { SessionEntity } from './session.entity';
 
 export interface NewSession {
@@ -11,6 +13,12 @@ export interface NewSession {
   expiresAt: Date;
   ipAddress: string | null;
   userAgent: string | null;
+}
+
+/** TypeORM returns an UPDATE ... RETURNING as [rows, affected count]. */
+function firstRow<T>(result: T[] | [T[], number]): T | null {
+  const rows = Array.isArray(result[0]) ? result[0] : (result as T[]);
+  return rows[0] ?? null;
 }
 
 @Injectable()
@@ -33,16 +41,33 @@ export class SessionsRepository {
       .getOne();
   }
 
-  async rotate(
+  /**
+   * Compare-and-swap rotation in one statement: succeeds only while `presentedHash` is the
+   * session's current refresh token and the session and its user are active. Concurrent
+   * rotations with one token serialise on the row; the losers see the new hash and match nothing.
+   */
+  async rotateIfCurrent(
     manager: EntityManager,
-    id: string,
-    jti: string,
-    refreshTokenHash: string,
-    expiresAt: Date,
-  ) {
-    await manager
-      .getRepository(SessionEntity)
-      .update({ id }, { jti, refreshTokenHash, expiresAt, lastUsed: () => 'now()' });
+    rotation: { sessionId: string; userId: string; presentedHash: string; next: RefreshToken },
+  ): Promise<{ role: Role } | null> {
+    const { sessionId, userId, presentedHash, next } = rotation;
+    const rows = await manager.query<Array<{ role: Role }>>(
+      `UPDATE user_sessions AS s
+          SET jti = $4, refresh_token_hash = $5, expires_at = $6, last_used = now()
+         FROM users AS u
+        WHERE s.id = $1 AND s.user_id = $2 AND s.refresh_token_hash = $3 AND u.id = s.user_id
+          AND s.is_active IS TRUE AND s.expires_at > now() AND u.is_active IS TRUE
+      RETURNING u.role`,
+      [
+        sessionId,
+        userId,
+        presentedHash,
+        next.refreshJti,
+        next.refreshTokenHash,
+        next.refreshExpiresAt,
+      ],
+    );
+    return firstRow(rows);
   }
 
   listActive(userId: string) {
