@@ -161,16 +161,9 @@ export interface VerifyResult {
   pending: number;
 }
 
-export interface StoredRow {
-  id: string;
+/** A sealed row as the database returns it (bigint `seq` comes back as a string). */
+export interface StoredRow extends Omit<ChainContent, 'seq'> {
   seq: string;
-  user_id: string | null;
-  action: string;
-  resource: string | null;
-  details: Record<string, unknown> | null;
-  ip_address: string | null;
-  user_agent: string | null;
-  created_at: Date;
   prev_hash: string;
   hash: string;
 }
