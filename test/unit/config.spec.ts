@@ -74,6 +74,12 @@ describe(loadConfig.name, () => {
     ]);
   });
 
+  it('trims and lower-cases ADMIN_EMAIL', () => {
+    expect(
+      loadConfig({ ADMIN_EMAIL: ' Ops@Example.io ', ADMIN_PASSWORD: 'Xk9#mP2$vL7q' }).admin?.email,
+    ).toBe('ops@example.io');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ BCRYPT_ROUNDS: '', REDIS_URL: '' })).toMatchObject({
       bcryptRounds: 12,
