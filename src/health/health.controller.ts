@@ -37,12 +37,14 @@ export class HealthController {
   }
 
   @Get('ready')
+  @ApiOkResponse({ description: 'The database and Redis (when configured) answer.' })
   @ApiServiceUnavailableResponse({ description: 'The database or Redis does not answer.' })
   ready(@Res({ passthrough: true }) reply: FastifyReply) {
     return this.check(reply);
   }
 
   @Get()
+  @ApiOkResponse({ description: 'The database and Redis (when configured) answer.' })
   @ApiServiceUnavailableResponse({ description: 'The database or Redis does not answer.' })
   overall(@Res({ passthrough: true }) reply: FastifyReply) {
     return this.check(reply);

@@ -1,12 +1,15 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiHeader, ApiResponse, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiHeader, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { ErrorResponse } from '../common/error-response.dto';
 import type { AppConfig } from '../config/app-config';
 
 export type RateLimitName = keyof AppConfig['rateLimits'];
 export const RATE_LIMIT = 'rateLimit';
 
-/** Limits the route per client IP with the RATE_LIMIT_<NAME> policy. */
+/**
+ * Limits the route per client IP with the RATE_LIMIT_<NAME> policy. The 429 documented here
+ * also marks the route as limited for `setupSwagger`, which adds the X-RateLimit-* headers.
+ */
 export function RateLimited(name: RateLimitName) {
   return applyDecorators(
     SetMetadata(RATE_LIMIT, name),
@@ -16,7 +19,7 @@ export function RateLimited(name: RateLimitName) {
       headers: {
         'Retry-After': {
           description: 'Seconds until a request is accepted again',
-          schema: { type: 'integer' },
+          schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 2147483647 },
         },
       },
     }),
@@ -24,11 +27,8 @@ export function RateLimited(name: RateLimitName) {
       name: 'X-Forwarded-For',
       required: false,
       description: 'Believed only from TRUST_PROXY hops',
-    }),
-    ApiResponse({
-      status: 'default',
-      description:
-        'Every response carries X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset',
+      // Node refuses request headers over 16 KiB in total (431).
+      schema: { type: 'string', maxLength: 16384 },
     }),
   );
 }

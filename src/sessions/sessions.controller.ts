@@ -1,23 +1,32 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiParam,
   ApiProperty,
   ApiTags,
 } from '@nestjs/swagger';
+import {
+  DATE_TIME_PROPERTY,
+  IP_PROPERTY,
+  USER_AGENT_PROPERTY,
+  UUID_PARAM,
+  UUID_PROPERTY,
+} from '../common/api-schema';
 import { AppError } from '../common/app-error';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { SessionsService, toPublicSession } from './sessions.service';
 
 class SessionDto {
-  @ApiProperty({ format: 'uuid', description: "The tokens' `sid`" }) id: string;
-  @ApiProperty({ format: 'date-time' }) created_at: string;
-  @ApiProperty({ format: 'date-time' }) last_used: string;
-  @ApiProperty({ format: 'date-time' }) expires_at: string;
-  @ApiProperty({ type: String, nullable: true }) ip_address: string | null;
-  @ApiProperty({ type: String, nullable: true }) user_agent: string | null;
+  @ApiProperty({ ...UUID_PROPERTY, description: "The tokens' `sid`" }) id: string;
+  @ApiProperty(DATE_TIME_PROPERTY) created_at: string;
+  @ApiProperty(DATE_TIME_PROPERTY) last_used: string;
+  @ApiProperty(DATE_TIME_PROPERTY) expires_at: string;
+  @ApiProperty({ type: String, nullable: true, ...IP_PROPERTY }) ip_address: string | null;
+  @ApiProperty({ type: String, nullable: true, ...USER_AGENT_PROPERTY }) user_agent: string | null;
   @ApiProperty({ description: 'The session of the token making this request' }) current: boolean;
 }
 
@@ -49,6 +58,8 @@ export class SessionsController {
     description: "Revoked: the session's refresh and access tokens stop working",
   })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'No such active session of yours' })
+  @ApiParam(UUID_PARAM)
+  @ApiBadRequestResponse({ type: ErrorResponse, description: 'VALIDATION_ERROR: id is not a UUID' })
   async revoke(
     @CurrentUser() principal: Principal,
     @Param('id', uuidParam) id: string,

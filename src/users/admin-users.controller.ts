@@ -6,8 +6,10 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
+import { UUID_PARAM } from '../common/api-schema';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { uuidParam } from '../sessions/sessions.controller';
@@ -34,6 +36,7 @@ export class AdminUsersController {
   @Auth('admin', 'moderator')
   @ApiOperation({ summary: 'Get a user (admin, moderator)' })
   @ApiOkResponse({ type: UserDto })
+  @ApiParam(UUID_PARAM)
   @ApiNotFoundResponse({ type: ErrorResponse })
   async get(@Param('id', uuidParam) id: string) {
     return toPublicUser(await this.admin.get(id));
@@ -48,6 +51,7 @@ export class AdminUsersController {
       'The last active admin cannot be demoted or deactivated (409).',
   })
   @ApiOkResponse({ type: UserDto })
+  @ApiParam(UUID_PARAM)
   @ApiNotFoundResponse({ type: ErrorResponse })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Last active admin' })
   async update(
@@ -64,6 +68,7 @@ export class AdminUsersController {
   @Auth('admin')
   @ApiOperation({ summary: 'Clear the failed-login lockout of a user’s email (admin only)' })
   @ApiNoContentResponse({ description: 'Lockout cleared' })
+  @ApiParam(UUID_PARAM)
   @ApiNotFoundResponse({ type: ErrorResponse })
   async unlock(
     @CurrentUser() actor: Principal,

@@ -1,19 +1,33 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { IsE164, IsStrongPassword, NormalizeEmail, SanitizeName } from '../../common/validators';
+import {
+  E164_PROPERTY,
+  EMAIL_PROPERTY,
+  JWT_PROPERTY,
+  NEW_PASSWORD_PROPERTY,
+} from '../../common/api-schema';
 import { UserDto } from '../../users/dto/user.dto';
 
 const PASSWORD_RULES =
   '8+ characters, upper- and lower-case letters, a digit, one of @$!%*?&, at most 72 bytes, not a common password';
 
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com', description: 'Trimmed and lower-cased' })
+  @ApiProperty({
+    ...EMAIL_PROPERTY,
+    example: 'ada@example.com',
+    description: 'Trimmed and lower-cased',
+  })
   @NormalizeEmail()
   @IsEmail({}, { message: 'email must be a valid email address' })
   @MaxLength(255)
   email: string;
 
-  @ApiProperty({ example: 'Analytical#Engine1843', description: PASSWORD_RULES })
+  @ApiProperty({
+    ...NEW_PASSWORD_PROPERTY,
+    example: 'Analytical#Engine1843',
+    description: PASSWORD_RULES,
+  })
   @IsString()
   @IsStrongPassword()
   password: string;
@@ -32,26 +46,36 @@ export class RegisterDto {
   @MaxLength(50)
   last_name?: string | null;
 
-  @ApiPropertyOptional({ type: String, example: '+14155550100', description: 'E.164' })
+  @ApiPropertyOptional({
+    type: String,
+    ...E164_PROPERTY,
+    example: '+14155550100',
+    description: 'E.164',
+  })
   @ValidateIf((_, value) => value !== null && value !== undefined)
   @IsE164()
   phone_number?: string | null;
 }
 
 export class LoginDto {
-  @ApiProperty({ example: 'ada@example.com' })
+  @ApiProperty({ ...EMAIL_PROPERTY, example: 'ada@example.com' })
   @NormalizeEmail()
   @IsEmail({}, { message: 'email must be a valid email address' })
   email: string;
 
-  @ApiProperty({ example: 'Analytical#Engine1843' })
+  @ApiProperty({
+    format: 'password',
+    minLength: 1,
+    example: 'Analytical#Engine1843',
+    description: 'Any other mismatch, over 72 bytes included, is 401 INVALID_CREDENTIALS',
+  })
   @IsString()
   @IsNotEmpty()
   password: string;
 }
 
 export class RefreshDto {
-  @ApiProperty({ description: 'The refresh token of the last token response' })
+  @ApiProperty({ ...JWT_PROPERTY, description: 'The refresh token of the last token response' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
@@ -59,27 +83,38 @@ export class RefreshDto {
 }
 
 export class ChangePasswordDto {
-  @ApiProperty()
+  @ApiProperty({
+    format: 'password',
+    minLength: 1,
+    description: 'A mismatch, over 72 bytes included, is 401 INVALID_CREDENTIALS',
+  })
   @IsString()
   @IsNotEmpty()
   current_password: string;
 
-  @ApiProperty({ description: PASSWORD_RULES })
+  @ApiProperty({ ...NEW_PASSWORD_PROPERTY, description: PASSWORD_RULES })
   @IsString()
   @IsStrongPassword()
   new_password: string;
 }
 
 export class TokensDto {
-  @ApiProperty() access_token: string;
-  @ApiProperty() refresh_token: string;
-  @ApiProperty({ example: 'Bearer' }) token_type: string;
-  @ApiProperty({ example: 3600, description: 'Seconds until the access token expires' })
+  @ApiProperty(JWT_PROPERTY) access_token: string;
+  @ApiProperty(JWT_PROPERTY) refresh_token: string;
+  @ApiProperty({ enum: ['Bearer'] }) token_type: string;
+  @ApiProperty({
+    type: 'integer',
+    format: 'int32',
+    minimum: 10,
+    maximum: 86400,
+    example: 3600,
+    description: 'Seconds until the access token expires (ACCESS_TOKEN_TTL_SECONDS)',
+  })
   expires_in: number;
 }
 
 export class AuthResponseDto {
-  @ApiProperty({ example: 'Login successful' }) message: string;
+  @ApiProperty({ enum: ['User registered successfully', 'Login successful'] }) message: string;
   @ApiProperty({ type: UserDto }) user: UserDto;
   @ApiProperty({ type: TokensDto }) tokens: TokensDto;
 }

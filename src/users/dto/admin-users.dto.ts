@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PaginationQueryDto } from '../../common/pagination.dto';
+import { MAX_PAGE_SIZE, PaginationQueryDto } from '../../common/pagination.dto';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { COUNT_PROPERTY } from '../../common/api-schema';
 import { ROLES, type Role } from '../user.entity';
 import { UserDto } from './user.dto';
 
@@ -31,8 +32,9 @@ export class UpdateUserDto {
 }
 
 export class UserListDto {
-  @ApiProperty({ type: [UserDto] }) data: UserDto[];
-  @ApiProperty({ example: 1 }) page: number;
-  @ApiProperty({ example: 20 }) limit: number;
-  @ApiProperty({ example: 42 }) total: number;
+  @ApiProperty({ type: [UserDto], maxItems: MAX_PAGE_SIZE }) data: UserDto[];
+  @ApiProperty({ ...COUNT_PROPERTY, minimum: 1, example: 1 }) page: number;
+  @ApiProperty({ ...COUNT_PROPERTY, minimum: 1, maximum: MAX_PAGE_SIZE, example: 20 })
+  limit: number;
+  @ApiProperty({ ...COUNT_PROPERTY, example: 42 }) total: number;
 }

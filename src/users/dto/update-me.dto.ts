@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { E164_PROPERTY } from '../../common/api-schema';
 import { IsE164, SanitizeName } from '../../common/validators';
 
 export class UpdateMeDto {
@@ -17,7 +18,12 @@ export class UpdateMeDto {
   @MaxLength(50)
   last_name?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: '+14155550100' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    ...E164_PROPERTY,
+    example: '+14155550100',
+  })
   @ValidateIf((_, value) => value !== null && value !== undefined)
   @IsE164()
   phone_number?: string | null;

@@ -1,0 +1,47 @@
+/**
+ * OpenAPI property options shared by the DTOs, so that every string in /docs-json carries a
+ * length bound and a format (checked by `npm run openapi:lint`). Documentation only.
+ */
+export const UUID_PROPERTY = { format: 'uuid', maxLength: 36 } as const;
+
+/** `Date#toISOString()`: 24 characters, 27 for years past 9999. */
+export const DATE_TIME_PROPERTY = { format: 'date-time', maxLength: 32 } as const;
+
+/** The trimmed, lower-cased address; `@IsEmail` refuses more than 254 characters. */
+export const EMAIL_PROPERTY = { format: 'email', maxLength: 255 } as const;
+
+/** `IsE164`: a plus sign and at most 15 digits. */
+export const E164_PROPERTY = { pattern: '^\\+[1-9]\\d{1,14}$', maxLength: 16 } as const;
+
+/** PostgreSQL `inet` text of an IPv4 or IPv6 host address. */
+export const IP_PROPERTY = { format: 'ip', maxLength: 45 } as const;
+
+/** The `User-Agent` header as stored: cut to 512 characters (`@ClientMeta`). */
+export const USER_AGENT_PROPERTY = { maxLength: 512 } as const;
+
+/** A JWT: tokens over 4,096 characters are refused before parsing (`MAX_TOKEN_LENGTH`). */
+export const JWT_PROPERTY = {
+  pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+  maxLength: 4096,
+} as const;
+
+/** bcrypt reads 72 bytes, so a policy-conforming password has at most 72 characters. */
+export const NEW_PASSWORD_PROPERTY = { format: 'password', maxLength: 72 } as const;
+
+/** JSON numbers the service counts with: non-negative, within a 64-bit integer. */
+export const COUNT_PROPERTY = {
+  type: 'integer',
+  format: 'int64',
+  minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
+} as const;
+
+/** A hex SHA-256 digest (the audit hash chain). */
+export const HASH_PROPERTY = { pattern: '^[0-9a-f]{64}$', maxLength: 64 } as const;
+
+/** The `:id` path parameter of a user or a session (a malformed one is a 400). */
+export const UUID_PARAM = {
+  name: 'id',
+  required: true,
+  schema: { type: 'string', ...UUID_PROPERTY },
+} as const;
