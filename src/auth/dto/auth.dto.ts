@@ -25,7 +25,7 @@ export class RegisterDto {
 
   @ApiProperty({
     ...NEW_PASSWORD_PROPERTY,
-    example: 'Analytical#Engine1843',
+    example: 'Analytical@Engine1843',
     description: PASSWORD_RULES,
   })
   @IsString()
@@ -66,7 +66,7 @@ export class LoginDto {
   @ApiProperty({
     format: 'password',
     minLength: 1,
-    example: 'Analytical#Engine1843',
+    example: 'Analytical@Engine1843',
     description: 'Any other mismatch, over 72 bytes included, is 401 INVALID_CREDENTIALS',
   })
   @IsString()
