@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { errorBody } from './common/app-error';
 import { clientErrorHandler, frameworkErrors } from './common/framework-errors';
 import { exposeRouteToLogger } from './common/logger-options';
+import { deferJsonErrors } from './common/json-body';
 import { rejectNulCharacters } from './common/nul-guard';
 import { requestIdFor } from './common/request-id';
 import { AppConfig } from './config/app-config';
@@ -68,10 +69,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
     abortOnError: false,
+    bodyParser: false, // Fastify's JSON parser, with errors deferred past the guards (json-body.ts)
   });
   app.useLogger(app.get(Logger));
 
   const fastify = app.getHttpAdapter().getInstance();
+  deferJsonErrors(fastify);
   fastify.addHook('onRequest', exposeRouteToLogger);
   fastify.addHook('preHandler', rejectNulCharacters);
   fastify.addHook('onResponse', httpMetricsHook(app.get(MetricsService)));

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError, FieldError } from './app-error';
+import { MalformedJsonBody, malformedJson } from './json-body';
 import { MESSAGE_SEPARATOR } from './validators';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -30,6 +31,7 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
 /** Deeply nested JSON is valid JSON, but would overflow class-transformer's recursion (a 500). */
 class ContractValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata) {
+    if (value instanceof MalformedJsonBody) throw malformedJson();
     if (nestsDeeperThan(value, MAX_INPUT_DEPTH)) {
       const field = metadata.type === 'custom' ? 'body' : metadata.type;
       throw AppError.validation([

@@ -44,6 +44,22 @@ describe('rate limits', () => {
     expect(live.headers['x-ratelimit-limit']).toBeUndefined();
   });
 
+  it('counts malformed bodies too, and answers them with the headers', async () => {
+    const malformed = () =>
+      t.http
+        .post('/api/auth/refresh')
+        .set('Content-Type', 'application/json')
+        .send('{"refresh_token": ');
+    const first = await malformed().expect(400);
+    expectErrorEnvelope(first.body, 'BAD_REQUEST');
+    expect(first.headers['x-ratelimit-limit']).toBe('4');
+    expect(first.headers['x-ratelimit-remaining']).toBe('2'); // one refresh was made above
+    await malformed().expect(400);
+    const last = await malformed().expect(400);
+    expect(last.headers['x-ratelimit-remaining']).toBe('0');
+    await malformed().expect(429);
+  });
+
   it('a spoofed X-Forwarded-For does not reset the limit when TRUST_PROXY is unset', async () => {
     const res = await t.http
       .post('/api/auth/login')
