@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { chainHash, GENESIS_HASH } from '../src/audit/audit-chain';
+import { ChainContent, chainHash, GENESIS_HASH } from '../src/audit/audit-chain';
 
 /**
  * Tamper evidence for audit_logs: a strict order (`seq`) and a SHA-256 chain
@@ -41,16 +41,7 @@ export class AuditHashChain1732600000000 implements MigrationInterface {
     const rows = (await db.query(
       `SELECT id, user_id, action, resource, details, ip_address, user_agent, created_at
          FROM audit_logs ORDER BY created_at, id`,
-    )) as Array<{
-      id: string;
-      user_id: string | null;
-      action: string;
-      resource: string | null;
-      details: Record<string, unknown> | null;
-      ip_address: string | null;
-      user_agent: string | null;
-      created_at: Date | null;
-    }>;
+    )) as Array<Omit<ChainContent, 'seq' | 'created_at'> & { created_at: Date | null }>;
     let prevHash = GENESIS_HASH;
     let seq = 0;
     for (const row of rows) {

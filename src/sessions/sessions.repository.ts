@@ -15,9 +15,8 @@ export interface NewSession {
   userAgent: string | null;
 }
 
-/** TypeORM returns an UPDATE ... RETURNING as [rows, affected count]. */
-function firstRow<T>(result: T[] | [T[], number]): T | null {
-  const rows = Array.isArray(result[0]) ? result[0] : (result as T[]);
+/** TypeORM returns an UPDATE ... RETURNING as [rows, affected count], on pg and PGlite alike. */
+function firstRow<T>([rows]: [T[], number]): T | null {
   return rows[0] ?? null;
 }
 
@@ -51,7 +50,7 @@ export class SessionsRepository {
     rotation: { sessionId: string; userId: string; presentedHash: string; next: RefreshToken },
   ): Promise<{ role: Role } | null> {
     const { sessionId, userId, presentedHash, next } = rotation;
-    const rows = await manager.query<Array<{ role: Role }>>(
+    const result = await manager.query<[Array<{ role: Role }>, number]>(
       `UPDATE user_sessions AS s
           SET jti = $4, refresh_token_hash = $5, expires_at = $6, last_used = now()
          FROM users AS u
@@ -67,7 +66,7 @@ export class SessionsRepository {
         next.refreshExpiresAt,
       ],
     );
-    return firstRow(rows);
+    return firstRow(result);
   }
 
   listActive(userId: string) {
