@@ -18,6 +18,8 @@ const ROUTE_ACTIONS: Record<string, (request: AuditedRequest) => AuditAction> = 
   'POST /api/auth/logout-all': () => 'LOGOUT_ALL',
   'POST /api/auth/change-password': () => 'PASSWORD_CHANGED',
   'PATCH /api/users/me': () => 'USER_UPDATED',
+  'POST /api/users/me/email': () => 'EMAIL_CHANGE_REQUESTED',
+  'POST /api/auth/verify-email': () => 'EMAIL_CHANGED',
   'DELETE /api/sessions/:id': () => 'SESSION_REVOKED',
   'PATCH /api/users/:id': ({ body }) => {
     const dto = (body ?? {}) as { role?: unknown; is_active?: unknown };

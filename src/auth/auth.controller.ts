@@ -3,6 +3,7 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
@@ -53,6 +54,11 @@ export class AuthController {
   @ApiUnauthorizedResponse({
     type: ErrorResponse,
     description: 'INVALID_CREDENTIALS / ACCOUNT_LOCKED',
+  })
+  @ApiForbiddenResponse({
+    type: ErrorResponse,
+    description:
+      'EMAIL_NOT_VERIFIED: REQUIRE_EMAIL_VERIFICATION=true and the right password for an unverified email',
   })
   login(
     @Body() dto: LoginDto,

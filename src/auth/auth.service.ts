@@ -3,6 +3,8 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
+import { AppConfig } from '../config/app-config';
+import { EmailTokensService } from '../email-tokens/email-tokens.service';
 import { MetricsService } from '../metrics/metrics.service';
 import type { ClientInfo, Principal } from '../common/decorators';
 import { RevocationService } from '../sessions/revocation.service';
@@ -21,6 +23,12 @@ const accountLocked = () =>
     HttpStatus.UNAUTHORIZED,
     'ACCOUNT_LOCKED',
     'Account temporarily locked after too many failed logins',
+  );
+const emailNotVerified = () =>
+  new AppError(
+    HttpStatus.FORBIDDEN,
+    'EMAIL_NOT_VERIFIED',
+    'Confirm your email address first: use the link in the verification mail',
   );
 const tokenReused = () =>
   new AppError(
@@ -42,6 +50,8 @@ export class AuthService {
     private readonly lockout: LockoutService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly emailTokens: EmailTokensService,
+    private readonly config: AppConfig,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo) {
@@ -54,7 +64,11 @@ export class AuthService {
         lastName: dto.last_name ?? null,
         phoneNumber: dto.phone_number ?? null,
       });
-      const issued = await this.startSession(manager, created, client);
+      await this.emailTokens.queueVerification(manager, created);
+      // Until the address is proven there is no session to hand out.
+      const issued = this.config.mail.requireVerification
+        ? null
+        : await this.startSession(manager, created, client);
       await this.audit.record(manager, {
         userId: created.id,
         action: 'USER_REGISTERED',
@@ -63,6 +77,7 @@ export class AuthService {
       });
       return { user: created, tokens: issued };
     });
+    this.emailTokens.deliverSoon();
     return { message: 'User registered successfully', user: toPublicUser(user), tokens };
   }
 
@@ -88,6 +103,16 @@ export class AuthService {
       throw AppError.invalidCredentials();
     }
     await this.lockout.clear(dto.email);
+    if (this.config.mail.requireVerification && !usable.emailVerified) {
+      this.audit.recordDetached({
+        userId: usable.id,
+        action: 'LOGIN_FAILED',
+        resource: 'auth',
+        details: { email: dto.email, reason: 'email_not_verified' },
+        client,
+      });
+      throw emailNotVerified();
+    }
     const rehash = this.passwords.needsRehash(usable.passwordHash)
       ? await this.passwords.hash(dto.password)
       : undefined;
@@ -187,6 +212,7 @@ export class AuthService {
     const passwordHash = await this.passwords.hash(dto.new_password);
     const revoked = await this.dataSource.transaction(async (manager) => {
       await this.users.update(manager, user.id, { passwordHash });
+      await this.emailTokens.queuePasswordChanged(manager, user.email);
       const ids = await this.sessions.revoke(manager, {
         userId: user.id,
         exceptId: principal.sessionId,
@@ -202,6 +228,7 @@ export class AuthService {
     });
     await this.revocations.revokeSessions(revoked);
     this.metrics.sessionsRevoked(revoked.length, 'PASSWORD_CHANGED');
+    this.emailTokens.deliverSoon();
   }
 
   private async startSession(manager: EntityManager, user: UserEntity, client: ClientInfo) {
