@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import {
   Inject,
   Injectable,
@@ -45,6 +46,12 @@ export class MailSender implements OnApplicationBootstrap, OnModuleDestroy {
   private running: Promise<void> | null = null;
   private wakeRequested = false;
   private stopped = false;
+  /**
+   * Runs the timer in the context the sender was built in: a wake() from a request would
+   * otherwise carry that request's async context (its log fields, its audit scope) into
+   * every later poll.
+   */
+  private readonly detached = AsyncResource.bind((fn: () => void) => fn());
 
   constructor(
     private readonly outbox: MailOutboxRepository,
@@ -91,8 +98,10 @@ export class MailSender implements OnApplicationBootstrap, OnModuleDestroy {
 
   private schedule(delayMs: number) {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), delayMs);
-    this.timer.unref();
+    this.detached(() => {
+      this.timer = setTimeout(() => this.tick(), delayMs);
+      this.timer.unref();
+    });
   }
 
   private tick() {
