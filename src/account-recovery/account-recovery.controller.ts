@@ -8,6 +8,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { Audit } from '../audit/audit.decorator';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal, Public } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { RateLimited } from '../rate-limit/rate-limit.decorator';
@@ -72,6 +73,7 @@ export class AccountRecoveryController {
 
   @Post('verify-email')
   @Public()
+  @Audit('EMAIL_CHANGED', 'user')
   @HttpCode(200)
   @ApiOkResponse({
     type: UserDto,
@@ -116,6 +118,7 @@ export class EmailChangeController {
 
   @Post('me/email')
   @Auth()
+  @Audit('EMAIL_CHANGE_REQUESTED', 'user')
   @HttpCode(202)
   @ApiAcceptedResponse({
     type: AcceptedDto,

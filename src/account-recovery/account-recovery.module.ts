@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
-import { AuthModule } from '../auth/auth.module';
+import { CredentialsModule } from '../credentials/credentials.module';
 import { EmailTokensModule } from '../email-tokens/email-tokens.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -9,7 +9,7 @@ import { AccountRecoveryService } from './account-recovery.service';
 
 /** Password reset, email verification and email change (the mailed-link flows). */
 @Module({
-  imports: [AuthModule, EmailTokensModule, UsersModule, SessionsModule, AuditModule],
+  imports: [CredentialsModule, EmailTokensModule, UsersModule, SessionsModule, AuditModule],
   controllers: [AccountRecoveryController, EmailChangeController],
   providers: [AccountRecoveryService],
 })

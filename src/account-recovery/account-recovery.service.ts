@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
-import { LockoutService } from '../auth/lockout.service';
-import { PasswordService } from '../auth/password.service';
 import { AppError } from '../common/app-error';
 import type { ClientInfo, Principal } from '../common/decorators';
+import { LockoutService } from '../credentials/lockout.service';
+import { PasswordService } from '../credentials/password.service';
 import { EmailTokensService } from '../email-tokens/email-tokens.service';
-import { MetricsService } from '../metrics/metrics.service';
-import { RevocationService } from '../sessions/revocation.service';
-import { SessionsRepository } from '../sessions/sessions.repository';
+import { SessionsService } from '../sessions/sessions.service';
 import { KvStore } from '../store/kv-store';
+import { UserEntity } from '../users/user.entity';
 import { toPublicUser } from '../users/user.serializer';
-import { isUniqueViolation, UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { ChangeEmailDto, ResetPasswordDto } from './dto/account-recovery.dto';
 
 /** At most one mail of a kind per address in this many seconds. */
@@ -28,19 +27,18 @@ const invalidLink = () =>
     'The link is invalid, has expired or was already used',
   );
 
+type ResetOutcome = 'mail_queued' | 'unknown_email' | 'inactive_user' | 'too_soon';
+
 /** Password reset, email verification and email change: the flows behind the mailed links. */
 @Injectable()
 export class AccountRecoveryService {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly emailTokens: EmailTokensService,
     private readonly passwords: PasswordService,
     private readonly lockout: LockoutService,
-    private readonly sessions: SessionsRepository,
-    private readonly revocations: RevocationService,
+    private readonly sessions: SessionsService,
     private readonly audit: AuditService,
-    private readonly metrics: MetricsService,
     private readonly store: KvStore,
   ) {}
 
@@ -54,7 +52,7 @@ export class AccountRecoveryService {
     const firstInInterval = await this.claimMailSlot('password_reset', email);
     const active = !!user && user.isActive !== false;
     const send = active && firstInInterval;
-    const outcome = send
+    const outcome: ResetOutcome = send
       ? 'mail_queued'
       : !user
         ? 'unknown_email'
@@ -62,16 +60,7 @@ export class AccountRecoveryService {
           ? 'inactive_user'
           : 'too_soon';
     try {
-      await this.dataSource.transaction(async (manager) => {
-        await this.emailTokens.queuePasswordReset(manager, email, send ? user : null);
-        await this.audit.record(manager, {
-          userId: user?.id ?? null,
-          action: 'PASSWORD_RESET_REQUESTED',
-          resource: 'auth',
-          details: { email, outcome },
-          client,
-        });
-      });
+      await this.queueReset(email, send ? user : null, outcome, client);
     } catch (err) {
       if (firstInInterval) await this.releaseMailSlot('password_reset', email);
       throw err;
@@ -87,62 +76,41 @@ export class AccountRecoveryService {
    */
   async resetPassword(dto: ResetPasswordDto, client: ClientInfo) {
     const passwordHash = await this.passwords.hash(dto.new_password);
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const token = await this.emailTokens.consume(manager, dto.token, ['password_reset']);
-      if (!token) return null;
-      const proven = token.email === token.currentEmail;
-      await this.users.update(manager, token.userId, {
-        passwordHash,
-        ...(proven ? { emailVerified: true } : {}),
-      });
-      const revoked = await this.sessions.revoke(manager, { userId: token.userId });
-      await this.emailTokens.queuePasswordChanged(manager, token.currentEmail);
-      await this.audit.record(manager, {
-        userId: token.userId,
-        action: 'PASSWORD_RESET',
-        resource: 'user',
-        details: { revoked_sessions: revoked.length },
-        client,
-      });
-      return { email: token.currentEmail, revoked };
-    });
-    if (!outcome) throw invalidLink();
-    await this.revocations.revokeSessions(outcome.revoked);
-    this.metrics.sessionsRevoked(outcome.revoked.length, 'PASSWORD_RESET');
-    await this.lockout.clear(outcome.email);
+    const email = await this.applyReset(dto.token, passwordHash, client);
+    await this.lockout.clear(email);
     this.emailTokens.deliverSoon();
   }
 
-  /** A verification token proves the address it was mailed to; an email-change token switches to its new address. */
+  /**
+   * A verification token proves the address it was mailed to; an email-change token
+   * switches the account to its new address.
+   */
+  @Transactional()
   async verifyEmail(rawToken: string, client: ClientInfo) {
-    const user = await this.dataSource.transaction(async (manager) => {
-      const token = await this.emailTokens.consume(manager, rawToken, [
-        'verify_email',
-        'email_change',
-      ]);
-      if (!token) throw invalidLink();
-      if (token.kind === 'verify_email') {
-        if (token.email !== token.currentEmail) throw invalidLink();
-        const verified = await this.users.update(manager, token.userId, { emailVerified: true });
-        await this.audit.record(manager, {
-          userId: token.userId,
-          action: 'EMAIL_VERIFIED',
-          resource: 'user',
-          client,
-        });
-        return verified;
-      }
-      const changed = await this.switchEmail(manager, token.userId, token.newEmail!);
-      await this.emailTokens.revokeOutstanding(manager, token.userId);
-      await this.audit.record(manager, {
+    const token = await this.emailTokens.consume(rawToken, ['verify_email', 'email_change']);
+    if (!token) throw invalidLink();
+    let user: UserEntity;
+    if (token.kind === 'verify_email') {
+      if (token.email !== token.currentEmail) throw invalidLink();
+      user = await this.users.markEmailVerified(token.userId);
+      await this.audit.record({
+        userId: token.userId,
+        action: 'EMAIL_VERIFIED',
+        resource: 'user',
+        client,
+      });
+    } else {
+      user = await this.users.switchEmail(token.userId, token.newEmail!);
+      // Links mailed to the old address (a reset, a verification) must not outlive it.
+      await this.emailTokens.revokeOutstanding(token.userId);
+      await this.audit.record({
         userId: token.userId,
         action: 'EMAIL_CHANGED',
         resource: 'user',
-        details: { old_email: token.currentEmail, new_email: changed.email },
+        details: { old_email: token.currentEmail, new_email: user.email },
         client,
       });
-      return changed;
-    });
+    }
     return toPublicUser(user);
   }
 
@@ -151,9 +119,7 @@ export class AccountRecoveryService {
     if (!user) throw AppError.unauthorized();
     if (user.emailVerified) throw AppError.conflict('Email already verified');
     if (await this.claimMailSlot('verify_email', user.email)) {
-      await this.dataSource.transaction((manager) =>
-        this.emailTokens.queueVerification(manager, user),
-      );
+      await this.emailTokens.queueVerification(user);
       this.emailTokens.deliverSoon();
     }
     return { message: 'A new verification link has been sent' };
@@ -172,27 +138,57 @@ export class AccountRecoveryService {
     if (await this.users.findByEmail(dto.new_email)) {
       throw AppError.conflict('Email already registered');
     }
-    await this.dataSource.transaction(async (manager) => {
-      await this.emailTokens.queueEmailChange(manager, user, dto.new_email);
-      await this.audit.record(manager, {
-        userId: user.id,
-        action: 'EMAIL_CHANGE_REQUESTED',
-        resource: 'user',
-        details: { new_email: dto.new_email },
-        client,
-      });
-    });
+    await this.queueEmailChange(user, dto.new_email, client);
     this.emailTokens.deliverSoon();
     return { message: 'A confirmation link has been sent to the new address' };
   }
 
-  private async switchEmail(manager: EntityManager, userId: string, email: string) {
-    try {
-      return await this.users.update(manager, userId, { email, emailVerified: true });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw AppError.conflict('Email already registered');
-      throw err;
-    }
+  @Transactional()
+  private async queueReset(
+    email: string,
+    recipient: UserEntity | null,
+    outcome: ResetOutcome,
+    client: ClientInfo,
+  ) {
+    await this.emailTokens.queuePasswordReset(email, recipient);
+    await this.audit.record({
+      userId: recipient?.id ?? null,
+      action: 'PASSWORD_RESET_REQUESTED',
+      resource: 'auth',
+      details: { email, outcome },
+      client,
+    });
+  }
+
+  /** Returns the account's email (for the lockout); throws INVALID_TOKEN for a bad token. */
+  @Transactional()
+  private async applyReset(rawToken: string, passwordHash: string, client: ClientInfo) {
+    const token = await this.emailTokens.consume(rawToken, ['password_reset']);
+    if (!token) throw invalidLink();
+    await this.users.setPasswordHash(token.userId, passwordHash);
+    if (token.email === token.currentEmail) await this.users.markEmailVerified(token.userId);
+    await this.emailTokens.queuePasswordChanged(token.currentEmail);
+    // The revocation's audit row is the reset's: PASSWORD_RESET with revoked_sessions.
+    await this.sessions.revoke({
+      userId: token.userId,
+      scope: 'all',
+      reason: 'PASSWORD_RESET',
+      resource: 'user',
+      client,
+    });
+    return token.currentEmail;
+  }
+
+  @Transactional()
+  private async queueEmailChange(user: UserEntity, newEmail: string, client: ClientInfo) {
+    await this.emailTokens.queueEmailChange(user, newEmail);
+    await this.audit.record({
+      userId: user.id,
+      action: 'EMAIL_CHANGE_REQUESTED',
+      resource: 'user',
+      details: { new_email: newEmail },
+      client,
+    });
   }
 
   /** True for the first call per kind and address in MAIL_INTERVAL_SECONDS (shared by replicas). */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { EmailTokenKind } from './email-token.entity';
 
 export interface NewEmailToken {
@@ -42,11 +43,14 @@ const INSERT_IF = `
   INSERT INTO email_tokens (user_id, kind, token_hash, email, new_email, expires_at)
   SELECT $1, $2, $3, $4, $5, $6 WHERE $7::boolean`;
 
+/** Every statement runs in the caller's (ambient) transaction. */
 @Injectable()
 export class EmailTokensRepository {
-  async replace(manager: EntityManager, token: NewEmailToken, write = true): Promise<void> {
-    await manager.query(DELETE_OUTSTANDING, [token.userId, [token.kind]]);
-    await manager.query(INSERT_IF, [
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  async replace(token: NewEmailToken, write = true): Promise<void> {
+    await this.txHost.tx.query(DELETE_OUTSTANDING, [token.userId, [token.kind]]);
+    await this.txHost.tx.query(INSERT_IF, [
       token.userId,
       token.kind,
       token.tokenHash,
@@ -57,15 +61,11 @@ export class EmailTokensRepository {
     ]);
   }
 
-  async consume(
-    manager: EntityManager,
-    tokenHash: string,
-    kinds: EmailTokenKind[],
-  ): Promise<ConsumedToken | null> {
-    const [rows] = await manager.query<[Array<Record<string, string | null>>, number]>(CONSUME, [
-      tokenHash,
-      kinds,
-    ]);
+  async consume(tokenHash: string, kinds: EmailTokenKind[]): Promise<ConsumedToken | null> {
+    const [rows] = await this.txHost.tx.query<[Array<Record<string, string | null>>, number]>(
+      CONSUME,
+      [tokenHash, kinds],
+    );
     const row = rows[0];
     if (!row) return null;
     return {
@@ -78,8 +78,8 @@ export class EmailTokensRepository {
   }
 
   /** Every outstanding token of the user (its address changed: old links must die). */
-  async deleteOutstanding(manager: EntityManager, userId: string): Promise<void> {
-    await manager.query(DELETE_OUTSTANDING, [
+  async deleteOutstanding(userId: string): Promise<void> {
+    await this.txHost.tx.query(DELETE_OUTSTANDING, [
       userId,
       ['verify_email', 'password_reset', 'email_change'],
     ]);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import { AppConfig } from '../config/app-config';
 import { MailerService } from '../mail/mailer.service';
 import type { EmailTokenKind } from './email-token.entity';
@@ -20,7 +20,8 @@ interface Recipient {
 
 /**
  * Issues and consumes the single-use tokens mailed to users, and queues the mails that
- * carry them (or report a change) in the caller's transaction.
+ * carry them (or report a change). Everything joins the caller's transaction: a token and
+ * its mail commit together or not at all.
  */
 @Injectable()
 export class EmailTokensService {
@@ -30,10 +31,11 @@ export class EmailTokensService {
     private readonly config: AppConfig,
   ) {}
 
-  async queueVerification(manager: EntityManager, user: Recipient): Promise<void> {
+  @Transactional()
+  async queueVerification(user: Recipient): Promise<void> {
     const ttl = this.config.mail.verificationTtlSeconds;
-    const token = await this.issue(manager, user, 'verify_email', ttl);
-    await this.mailer.enqueue(manager, {
+    const token = await this.issue(user, 'verify_email', ttl);
+    await this.mailer.enqueue({
       to: user.email,
       template: 'verify-email',
       vars: { email: user.email, link: this.mailer.link('/verify-email', token), ttl: human(ttl) },
@@ -44,11 +46,8 @@ export class EmailTokensService {
    * The reset mail, or — `user` null — the same statements writing nothing, so that an
    * unknown, inactive or throttled address costs what a real one does.
    */
-  async queuePasswordReset(
-    manager: EntityManager,
-    email: string,
-    user: Recipient | null,
-  ): Promise<void> {
+  @Transactional()
+  async queuePasswordReset(email: string, user: Recipient | null): Promise<void> {
     const ttl = this.config.mail.passwordResetTtlSeconds;
     const token = newToken();
     const mail = this.mailer.render({
@@ -57,7 +56,6 @@ export class EmailTokensService {
       vars: { email, link: this.mailer.link('/reset-password', token), ttl: human(ttl) },
     });
     await this.tokens.replace(
-      manager,
       {
         userId: user?.id ?? NO_USER,
         kind: 'password_reset',
@@ -68,24 +66,26 @@ export class EmailTokensService {
       },
       user !== null,
     );
-    await this.mailer.enqueueRendered(manager, email, mail, user !== null);
+    await this.mailer.enqueueRendered(email, mail, user !== null);
   }
 
   /** A confirmation link to the new address and a notice to the current one. */
-  async queueEmailChange(manager: EntityManager, user: Recipient, newEmail: string) {
+  @Transactional()
+  async queueEmailChange(user: Recipient, newEmail: string) {
     const ttl = this.config.mail.verificationTtlSeconds;
-    const token = await this.issue(manager, user, 'email_change', ttl, newEmail);
+    const token = await this.issue(user, 'email_change', ttl, newEmail);
     const vars = { email: user.email, new_email: newEmail, ttl: human(ttl) };
-    await this.mailer.enqueue(manager, {
+    await this.mailer.enqueue({
       to: newEmail,
       template: 'email-change',
       vars: { ...vars, link: this.mailer.link('/verify-email', token) },
     });
-    await this.mailer.enqueue(manager, { to: user.email, template: 'email-change-notice', vars });
+    await this.mailer.enqueue({ to: user.email, template: 'email-change-notice', vars });
   }
 
-  async queuePasswordChanged(manager: EntityManager, email: string): Promise<void> {
-    await this.mailer.enqueue(manager, {
+  @Transactional()
+  async queuePasswordChanged(email: string): Promise<void> {
+    await this.mailer.enqueue({
       to: email,
       template: 'password-changed',
       vars: { email },
@@ -93,17 +93,15 @@ export class EmailTokensService {
   }
 
   /** The token's row if it was valid (it is used from now on), else null. */
-  consume(
-    manager: EntityManager,
-    token: string,
-    kinds: EmailTokenKind[],
-  ): Promise<ConsumedToken | null> {
-    return this.tokens.consume(manager, hashEmailToken(token), kinds);
+  @Transactional()
+  consume(token: string, kinds: EmailTokenKind[]): Promise<ConsumedToken | null> {
+    return this.tokens.consume(hashEmailToken(token), kinds);
   }
 
   /** The user's address changed: links mailed to the old one must die. */
-  revokeOutstanding(manager: EntityManager, userId: string): Promise<void> {
-    return this.tokens.deleteOutstanding(manager, userId);
+  @Transactional()
+  revokeOutstanding(userId: string): Promise<void> {
+    return this.tokens.deleteOutstanding(userId);
   }
 
   /** After the transaction that queued mail has committed. */
@@ -112,14 +110,13 @@ export class EmailTokensService {
   }
 
   private async issue(
-    manager: EntityManager,
     user: Recipient,
     kind: EmailTokenKind,
     ttlSeconds: number,
     newEmail: string | null = null,
   ): Promise<string> {
     const token = newToken();
-    await this.tokens.replace(manager, {
+    await this.tokens.replace({
       userId: user.id,
       kind,
       tokenHash: hashEmailToken(token),

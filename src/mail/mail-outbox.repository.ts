@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Repository } from 'typeorm';
 import { MailOutboxEntity } from './mail-outbox.entity';
 
 export interface NewMail {
@@ -44,14 +46,15 @@ const INSERT_IF = `
 export class MailOutboxRepository {
   constructor(
     @InjectRepository(MailOutboxEntity) private readonly outbox: Repository<MailOutboxEntity>,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   /**
-   * Written with the caller's manager, so the message commits with the change it reports.
-   * `write = false` runs the same statement without adding a row (equal work on every path).
+   * Written in the caller's (ambient) transaction, so the message commits with the change it
+   * reports. `write = false` runs the same statement without adding a row (equal work).
    */
-  async add(manager: EntityManager, mail: NewMail, write = true): Promise<void> {
-    await manager.query(INSERT_IF, [
+  async add(mail: NewMail, write = true): Promise<void> {
+    await this.txHost.tx.query(INSERT_IF, [
       mail.recipient,
       mail.subject,
       mail.textBody,

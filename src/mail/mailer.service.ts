@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { MailOutboxRepository } from './mail-outbox.repository';
 import { MailSender } from './mail-sender.service';
@@ -29,20 +28,14 @@ export class MailerService {
     });
   }
 
-  /** Inside the caller's transaction: the mail exists exactly when the change it reports does. */
-  async enqueue(manager: EntityManager, request: MailRequest): Promise<void> {
-    await this.enqueueRendered(manager, request.to, this.render(request));
+  /** In the caller's transaction: the mail exists exactly when the change it reports does. */
+  async enqueue(request: MailRequest): Promise<void> {
+    await this.enqueueRendered(request.to, this.render(request));
   }
 
   /** `write = false`: the same statement, no row (see EmailTokensService, equal work). */
-  async enqueueRendered(
-    manager: EntityManager,
-    to: string,
-    mail: RenderedMail,
-    write = true,
-  ): Promise<void> {
+  async enqueueRendered(to: string, mail: RenderedMail, write = true): Promise<void> {
     await this.outbox.add(
-      manager,
       { recipient: to, subject: mail.subject, textBody: mail.text, htmlBody: mail.html },
       write,
     );
