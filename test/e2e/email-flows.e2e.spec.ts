@@ -27,6 +27,9 @@ const MAIL_ENV = {
   ADMIN_PASSWORD,
 };
 
+/** App start-up (migrations on a fresh database) takes long on a busy 2-core machine. */
+const HOOK_TIMEOUT_MS = 180_000;
+
 describe('Email: verification, password reset, email change (real SMTP server)', () => {
   let smtp: TestSmtpServer;
   let t: TestApp;
@@ -37,7 +40,7 @@ describe('Email: verification, password reset, email change (real SMTP server)',
     smtp = await TestSmtpServer.start();
     t = await createTestApp({ ...MAIL_ENV, SMTP_URL: smtp.url });
     adminToken = (await login(t.http, ADMIN_EMAIL, ADMIN_PASSWORD)).accessToken;
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await t?.close();
@@ -457,7 +460,7 @@ describe('REQUIRE_EMAIL_VERIFICATION=true', () => {
       SMTP_URL: smtp.url,
       REQUIRE_EMAIL_VERIFICATION: 'true',
     });
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await t?.close();

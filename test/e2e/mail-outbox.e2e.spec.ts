@@ -25,6 +25,9 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutM
   }
 }
 
+/** App start-up (migrations on a fresh database) takes long on a busy 2-core machine. */
+const HOOK_TIMEOUT_MS = 180_000;
+
 describe('Mail outbox and background sender (real SMTP server)', () => {
   let smtp: TestSmtpServer;
   let t: TestApp;
@@ -39,7 +42,7 @@ describe('Mail outbox and background sender (real SMTP server)', () => {
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
     t = await createTestApp({ ...SENDER_ENV, SMTP_URL: smtp.url, RATE_LIMIT_EMAIL: '3/3600' });
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await t?.close();
@@ -140,7 +143,7 @@ describe('Mail outbox and background sender (real SMTP server)', () => {
     smtp.delayMs = 30; // each delivery takes a while, so both senders are busy at once
     a = await createTestApp({ ...SENDER_ENV, SMTP_URL: smtp.url });
     b = await createTestApp({ ...SENDER_ENV, SMTP_URL: smtp.url }, a.storage);
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await b?.close({ keepStorage: true });
