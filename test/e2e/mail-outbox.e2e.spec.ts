@@ -141,8 +141,10 @@ describe('Mail outbox and background sender (real SMTP server)', () => {
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
     smtp.delayMs = 30; // each delivery takes a while, so both senders are busy at once
-    a = await createTestApp({ ...SENDER_ENV, SMTP_URL: smtp.url });
-    b = await createTestApp({ ...SENDER_ENV, SMTP_URL: smtp.url }, a.storage);
+    // Enough attempts to outlast the outage this test stages.
+    const env = { ...SENDER_ENV, SMTP_URL: smtp.url, MAIL_MAX_ATTEMPTS: '100' };
+    a = await createTestApp(env);
+    b = await createTestApp(env, a.storage);
   }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -152,18 +154,22 @@ describe('Mail outbox and background sender (real SMTP server)', () => {
   });
 
   it('both senders deliver from the shared outbox and no message is sent twice', async () => {
+    // Queue 30 mails while SMTP is down, then bring it back: both senders find the same
+    // due rows at their next polls and compete for them.
+    await smtp.stop();
     const emails = Array.from({ length: 30 }, () => uniqueEmail('replica'));
-    await Promise.all(emails.map((email, i) => createUser((i % 2 ? a : b).http, { email })));
+    for (const [i, email] of emails.entries()) await createUser((i % 2 ? a : b).http, { email });
+    await smtp.resume();
     await smtp.waitFor(() => emails.every((e) => smtp.mailsTo(e).length >= 1), 30_000);
     await new Promise((r) => setTimeout(r, 1000));
     for (const email of emails) expect(smtp.mailsTo(email)).toHaveLength(1);
     const rows = await a.app
       .get(DataSource)
-      .query<Array<{ status: string; attempts: number }>>(
-        `SELECT status, attempts FROM mail_outbox WHERE recipient = ANY($1)`,
+      .query<Array<{ status: string }>>(
+        `SELECT status FROM mail_outbox WHERE recipient = ANY($1)`,
         [emails],
       );
     expect(rows).toHaveLength(30);
-    expect(rows.every((row) => row.status === 'sent' && row.attempts === 1)).toBe(true);
+    expect(rows.every((row) => row.status === 'sent')).toBe(true);
   });
 });
