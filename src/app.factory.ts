@@ -12,6 +12,7 @@ import { deferJsonErrors } from './common/json-body';
 import { rejectNulCharacters } from './common/nul-guard';
 import { requestIdFor } from './common/request-id';
 import { AppConfig } from './config/app-config';
+import { fastifyTrustProxy } from './config/trust-proxy';
 import { httpMetricsHook, MetricsService } from './metrics/metrics.service';
 import { setupSwagger } from './swagger';
 
@@ -54,7 +55,7 @@ const EXPOSED_HEADERS = [
 /** Builds the whole application (HTTP adapter, hardening, docs); used by main and by tests. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    trustProxy: config.trustProxy as boolean | string[],
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { maxParamLength: 200 },
     genReqId: (req: IncomingMessage) => {
