@@ -14,6 +14,7 @@ import { requestIdFor } from './common/request-id';
 import { AppConfig } from './config/app-config';
 import { fastifyTrustProxy } from './config/trust-proxy';
 import { httpMetricsHook, MetricsService } from './metrics/metrics.service';
+import { installDrainHooks } from './shutdown';
 import { setupSwagger } from './swagger';
 
 /**
@@ -76,6 +77,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 
   const fastify = app.getHttpAdapter().getInstance();
   deferJsonErrors(fastify);
+  installDrainHooks(fastify);
   fastify.addHook('onRequest', exposeRouteToLogger);
   fastify.addHook('preHandler', rejectNulCharacters);
   fastify.addHook('onResponse', httpMetricsHook(app.get(MetricsService)));

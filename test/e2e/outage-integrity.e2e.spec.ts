@@ -147,13 +147,29 @@ describeOnServers('outages: 503 in time, no lockout, no hidden commit', () => {
     outage = true;
     if (form === 'kill') proxy.kill();
     else proxy.blackhole();
-    await new Promise((r) => setTimeout(r, OUTAGE_MS));
-    await proxy.restore();
-    outage = false;
-    await waitFor(async () => (await t.http.get('/health/ready')).status === 200, 15000);
-    await new Promise((r) => setTimeout(r, 300));
-    done = true;
+    let probeStatuses: number[];
+    try {
+      // More 503'd logins than the lockout allows, all with the right password.
+      const probe = users[0];
+      const probeLogins = await Promise.all(
+        Array.from({ length: MAX_ATTEMPTS + 1 }, () =>
+          t.http.post('/api/auth/login').send({ email: probe.email, password: probe.password }),
+        ),
+      );
+      probeStatuses = probeLogins.map((r) => r.status);
+      await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    } finally {
+      await proxy.restore();
+      outage = false;
+    }
+    try {
+      await waitFor(async () => (await t.http.get('/health/ready')).status === 200, 15000);
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      done = true;
+    }
     const outcomes = (await load).flat();
+    expect(probeStatuses!).toEqual(Array(MAX_ATTEMPTS + 1).fill(503));
 
     // Only 2xx and 503 (a 401 would be a lockout or a refresh taken for reuse).
     const unexpected = outcomes.filter(
