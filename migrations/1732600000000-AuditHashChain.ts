@@ -50,6 +50,7 @@ export class AuditHashChain1732600000000 implements MigrationInterface {
              COALESCE(date_trunc('milliseconds', created_at), to_timestamp(0)) AS created_at
         FROM audit_logs`);
     await db.query(`CREATE UNIQUE INDEX ON audit_chain_order(seq)`);
+    await db.query(`ANALYZE audit_chain_order`);
     let prevHash = GENESIS_HASH;
     for (let from = 0; ; from += CHAIN_BATCH) {
       const rows = (await db.query(
@@ -70,11 +71,17 @@ export class AuditHashChain1732600000000 implements MigrationInterface {
       }
       await db.query(
         `UPDATE audit_logs a
-            SET seq = o.seq, created_at = o.created_at, prev_hash = b.prev_hash, hash = b.hash
-           FROM unnest($1::uuid[], $2::varchar[], $3::varchar[]) AS b(id, prev_hash, hash)
-           JOIN audit_chain_order o ON o.id = b.id
+            SET seq = b.seq, created_at = b.created_at, prev_hash = b.prev_hash, hash = b.hash
+           FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::varchar[], $5::varchar[])
+                AS b(id, seq, created_at, prev_hash, hash)
           WHERE a.id = b.id`,
-        [rows.map((r) => r.id), prevHashes, hashes],
+        [
+          rows.map((r) => r.id),
+          rows.map((r) => r.seq),
+          rows.map((r) => r.created_at.toISOString()),
+          prevHashes,
+          hashes,
+        ],
       );
     }
     await db.query(`CREATE UNIQUE INDEX idx_audit_logs_seq ON audit_logs(seq)`);
