@@ -12,7 +12,9 @@ import { deferJsonErrors } from './common/json-body';
 import { rejectNulCharacters } from './common/nul-guard';
 import { requestIdFor } from './common/request-id';
 import { AppConfig } from './config/app-config';
+import { fastifyTrustProxy } from './config/trust-proxy';
 import { httpMetricsHook, MetricsService } from './metrics/metrics.service';
+import { installDrainHooks } from './shutdown';
 import { setupSwagger } from './swagger';
 
 /**
@@ -54,7 +56,7 @@ const EXPOSED_HEADERS = [
 /** Builds the whole application (HTTP adapter, hardening, docs); used by main and by tests. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    trustProxy: config.trustProxy as boolean | string[],
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { maxParamLength: 200 },
     genReqId: (req: IncomingMessage) => {
@@ -75,6 +77,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 
   const fastify = app.getHttpAdapter().getInstance();
   deferJsonErrors(fastify);
+  installDrainHooks(fastify);
   fastify.addHook('onRequest', exposeRouteToLogger);
   fastify.addHook('preHandler', rejectNulCharacters);
   fastify.addHook('onResponse', httpMetricsHook(app.get(MetricsService)));
