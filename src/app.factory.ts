@@ -5,11 +5,10 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { errorBody } from './common/app-error';
+import { AppError } from './common/app-error';
 import { clientErrorHandler, frameworkErrors } from './common/framework-errors';
 import { exposeRouteToLogger } from './common/logger-options';
 import { deferJsonErrors } from './common/json-body';
-import { rejectNulCharacters } from './common/nul-guard';
 import { requestIdFor } from './common/request-id';
 import { AppConfig } from './config/app-config';
 import { fastifyTrustProxy } from './config/trust-proxy';
@@ -79,7 +78,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   deferJsonErrors(fastify);
   installDrainHooks(fastify);
   fastify.addHook('onRequest', exposeRouteToLogger);
-  fastify.addHook('preHandler', rejectNulCharacters);
   fastify.addHook('onResponse', httpMetricsHook(app.get(MetricsService)));
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     reply.header('X-Request-Id', String(request.id));
@@ -88,7 +86,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       !isHostCheckExempt(request.url) &&
       !hostAllowed(request, config)
     ) {
-      reply.status(400).send(errorBody('BAD_REQUEST', 'Host not allowed'));
+      reply.status(400).send(new AppError(400, 'BAD_REQUEST', 'Host not allowed').toBody());
       return;
     }
     done();
