@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { EMAIL_PROPERTY, NEW_PASSWORD_PROPERTY } from '../../common/api-schema';
-import { IsStrongPassword, NormalizeEmail } from '../../common/validators';
+import { NormalizeEmail } from '../../common/validators';
+import { IsStrongPassword } from '../../credentials/password-policy';
 
 /** Issued tokens are 43 characters; anything much longer is refused before hashing. */
 const TOKEN_PROPERTY = {
