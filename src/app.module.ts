@@ -34,34 +34,7 @@ export class AppModule {
             ? [{ path: '*splat', method: RequestMethod.ALL }]
             : [],
         }),
-<<<<<<< HEAD
-        TypeOrmModule.forRootAsync({
-          useFactory: () => ({
-            ...dataSourceOptions({ ...config, migrationsRun: false }),
-            retryAttempts: 10,
-            retryDelay: 3000,
-          }),
-          dataSourceFactory: async (options) => {
-            if (config.migrationsRun && config.databaseUrl) {
-              // Own connections, with the migrations' longer statement timeout.
-              const migrator = await new DataSource(
-                dataSourceOptions({ ...config, migrationsRun: false }, 'migrations'),
-              ).initialize();
-              try {
-                await runMigrationsExclusively(migrator, false);
-              } finally {
-                await migrator.destroy();
-              }
-            }
-            const dataSource = await new DataSource(options!).initialize();
-            if (config.migrationsRun && !config.databaseUrl)
-              await runMigrationsExclusively(dataSource, true);
-            return dataSource;
-          },
-        }),
-=======
         DatabaseModule.forRoot(config),
->>>>>>> main
         StoreModule,
         UsersModule,
         SessionsModule,
