@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, type PipeTransform } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNoContentResponse,
@@ -13,9 +13,11 @@ import {
   IP_PROPERTY,
   USER_AGENT_PROPERTY,
   UUID_PARAM,
+  UUID_PATTERN,
   UUID_PROPERTY,
 } from '../common/api-schema';
 import { AppError } from '../common/app-error';
+import { ApiOp } from '../common/api-operation';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { SessionsService, toPublicSession } from './sessions.service';
@@ -34,9 +36,15 @@ class SessionListDto {
   @ApiProperty({ type: [SessionDto] }) data: SessionDto[];
 }
 
-export const uuidParam = new ParseUUIDPipe({
-  exceptionFactory: () => AppError.validation([{ field: 'id', message: 'id must be a UUID' }]),
-});
+const ANY_UUID = new RegExp(UUID_PATTERN);
+
+/** Path ids: any UUID (see UUID_PARAM); the database's `uuid` type stores every one. */
+export const uuidParam: PipeTransform<unknown, string> = {
+  transform(value: unknown) {
+    if (typeof value === 'string' && ANY_UUID.test(value)) return value.toLowerCase();
+    throw AppError.validation([{ field: 'id', message: 'id must be a UUID' }]);
+  },
+};
 
 @ApiTags('sessions')
 @Controller('api/sessions')
@@ -44,6 +52,7 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Get()
+  @ApiOp({ id: 'listSessions', summary: 'List your active sessions' })
   @Auth()
   @ApiOkResponse({ type: SessionListDto })
   async list(@CurrentUser() principal: Principal) {
@@ -52,6 +61,7 @@ export class SessionsController {
   }
 
   @Delete(':id')
+  @ApiOp({ id: 'revokeSession', summary: 'End one of your sessions' })
   @HttpCode(204)
   @Auth()
   @ApiNoContentResponse({
