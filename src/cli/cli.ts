@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { loadDotEnv } from '../config/dotenv';
 import { dataSourceOptions } from '../database/data-source-options';
+import { normalizeEmail } from '../common/email-address';
 import { AdminInputError, ensureAdmin } from '../users/ensure-admin';
 
 const USAGE = `usage: npm run cli -- create-admin --email <email>
@@ -65,7 +66,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       : result.promoted
         ? 'promoted to admin (password unchanged)'
         : 'already an active admin (password unchanged)';
-    io.stdout.write(`${args.email.trim().toLowerCase()}: ${outcome} (id ${result.id})\n`);
+    io.stdout.write(`${normalizeEmail(args.email)}: ${outcome} (id ${result.id})\n`);
     return 0;
   } catch (err) {
     if (!(err instanceof AdminInputError)) throw err;

@@ -53,7 +53,7 @@ type Operation = OperationObject & { [ERROR_CODES_EXTENSION]?: ErrorCodesByStatu
 export function documentErrorCodes(document: OpenAPIObject) {
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of ['get', 'put', 'post', 'patch', 'delete'] as const) {
-      const operation = item[method];
+      const operation: Operation | undefined = item[method];
       if (!operation) continue;
       const codes = collectCodes(path, operation);
       delete operation[ERROR_CODES_EXTENSION];

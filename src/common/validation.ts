@@ -28,6 +28,25 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** With the `u` flag a surrogate pair is one code point: only a lone surrogate matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Path of the first string (key or value) that is not well-formed UTF-16: a lone surrogate
+ * (`"\ud800"` is valid JSON) throws inside validators and is stored as U+FFFD.
+ */
+function findIllFormed(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = path === '' ? key : `${path}.${key}`;
+    if (LONE_SURROGATE.test(key)) return childPath;
+    const found = findIllFormed(child, childPath);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
 /** Deeply nested JSON is valid JSON, but would overflow class-transformer's recursion (a 500). */
 class ContractValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata) {
@@ -36,6 +55,13 @@ class ContractValidationPipe extends ValidationPipe {
       const field = metadata.type === 'custom' ? 'body' : metadata.type;
       throw AppError.validation([
         { field, message: `nested deeper than ${MAX_INPUT_DEPTH} levels` },
+      ]);
+    }
+    const illFormed = findIllFormed(value, '');
+    if (illFormed !== null) {
+      const field = illFormed || (metadata.type === 'custom' ? 'body' : metadata.type);
+      throw AppError.validation([
+        { field, message: `${field} must be well-formed Unicode (no lone surrogates)` },
       ]);
     }
     return super.transform(value, metadata);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { normalizeEmail } from '../common/email-address';
 import { EnvironmentVariables } from './env.schema';
 
 export interface RateLimitPolicy {
@@ -127,7 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   config.bodyLimitBytes = vars.BODY_LIMIT_BYTES;
   config.logLevel = vars.LOG_LEVEL;
   if (vars.ADMIN_EMAIL && vars.ADMIN_PASSWORD) {
-    config.admin = { email: vars.ADMIN_EMAIL.trim().toLowerCase(), password: vars.ADMIN_PASSWORD };
+    config.admin = { email: normalizeEmail(vars.ADMIN_EMAIL), password: vars.ADMIN_PASSWORD };
   }
   config.auditRetentionDays = vars.AUDIT_RETENTION_DAYS;
   config.metricsToken = vars.METRICS_TOKEN;

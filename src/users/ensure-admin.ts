@@ -2,6 +2,7 @@ import * as bcrypt from 'bcrypt';
 import { isEmail } from 'class-validator';
 import type { DataSource } from 'typeorm';
 import type { AuditService } from '../audit/audit.service';
+import { accountEmailProblem, normalizeEmail } from '../common/email-address';
 import { passwordPolicyErrors } from '../auth/password-policy';
 
 export interface EnsureAdminResult {
@@ -31,8 +32,10 @@ export async function ensureAdmin(
   input: { email: string; password: string },
   via: 'bootstrap' | 'cli',
 ): Promise<EnsureAdminResult> {
-  const email = input.email.trim().toLowerCase();
+  const email = normalizeEmail(input.email);
   if (!isEmail(email)) throw new AdminInputError('email', ['must be a valid email address']);
+  const emailProblem = accountEmailProblem(email);
+  if (emailProblem) throw new AdminInputError('email', [emailProblem]);
   const problems = passwordPolicyErrors(input.password);
   if (problems.length > 0) throw new AdminInputError('password', problems);
   const passwordHash = await bcrypt.hash(input.password, deps.bcryptRounds);
