@@ -56,6 +56,16 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const adapter = new FastifyAdapter({
     trustProxy: config.trustProxy as boolean | string[],
     bodyLimit: config.bodyLimitBytes,
+    // Slow clients (slowloris) must not hold sockets: Node enforces headers/request timeouts
+    // on its connection sweep, so it runs often enough for the configured values to hold.
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs / 2),
+    },
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.idleTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
     routerOptions: { maxParamLength: 200 },
     genReqId: (req: IncomingMessage) => {
       const id = requestIdFor(req);
@@ -80,6 +90,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onResponse', httpMetricsHook(app.get(MetricsService)));
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     reply.header('X-Request-Id', String(request.id));
+    if (hostHeaderCount(request) > 1) {
+      // RFC 9112 §3.2: a request with more than one Host field line must get a 400.
+      reply.status(400).header('Connection', 'close');
+      reply.send(errorBody('BAD_REQUEST', 'More than one Host header'));
+      return;
+    }
     if (
       config.allowedHosts.length > 0 &&
       !isHostCheckExempt(request.url) &&
@@ -120,6 +136,13 @@ function isHostCheckExempt(url: string) {
     url === '/metrics' ||
     url.startsWith('/metrics?')
   );
+}
+
+function hostHeaderCount(request: FastifyRequest): number {
+  const raw = request.raw.rawHeaders;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'host') count++;
+  return count;
 }
 
 function hostAllowed(request: FastifyRequest, config: AppConfig) {

@@ -37,6 +37,13 @@ export class AppConfig {
   corsOrigins: string[];
   allowedHosts: string[];
   bodyLimitBytes: number;
+  /** Socket timeouts of the HTTP server, in milliseconds (see createApp). */
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    idleTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+  };
   logLevel: string;
   admin?: { email: string; password: string };
   auditRetentionDays?: number;
@@ -88,6 +95,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       'Invalid configuration:\n  JWT_SECRET_KEY: still the example placeholder; generate one (openssl rand -base64 48)',
     );
   }
+  if (vars.HTTP_HEADERS_TIMEOUT_SECONDS > vars.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_SECONDS: must not exceed HTTP_REQUEST_TIMEOUT_SECONDS',
+    );
+  }
   if (Boolean(vars.ADMIN_EMAIL) !== Boolean(vars.ADMIN_PASSWORD)) {
     throw new ConfigError(
       'Invalid configuration:\n  ADMIN_EMAIL/ADMIN_PASSWORD: set both or neither',
@@ -126,6 +138,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   config.corsOrigins = list(vars.CORS_ORIGINS);
   config.allowedHosts = list(vars.ALLOWED_HOSTS).map((h) => h.toLowerCase());
   config.bodyLimitBytes = vars.BODY_LIMIT_BYTES;
+  config.http = {
+    headersTimeoutMs: vars.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+    requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    idleTimeoutMs: vars.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+    keepAliveTimeoutMs: vars.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+  };
   config.logLevel = vars.LOG_LEVEL;
   if (vars.ADMIN_EMAIL && vars.ADMIN_PASSWORD) {
     config.admin = { email: normalizeEmail(vars.ADMIN_EMAIL), password: vars.ADMIN_PASSWORD };
