@@ -38,9 +38,29 @@ const DOCS_SECURITY_HEADERS: HelmetOptions = {
       scriptSrc: ["'self'"],
       styleSrc: ["'self'", "'unsafe-inline'"],
       imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      // Over plain http (a dev box, a cluster-internal name) the upgrade would fetch every
+      // asset over https and leave a blank page; TLS is the proxy's job, HSTS still applies.
+      upgradeInsecureRequests: null,
     },
   },
 };
+
+/**
+ * What Swagger UI's page loads from /docs. @fastify/static serves all of swagger-ui-dist
+ * there, including package.json (version disclosure) and source maps: everything else 404s.
+ */
+const DOCS_PATHS = new Set([
+  '/docs',
+  '/docs/',
+  '/docs-json',
+  '/docs-yaml',
+  '/docs/swagger-ui.css',
+  '/docs/swagger-ui-bundle.js',
+  '/docs/swagger-ui-standalone-preset.js',
+  '/docs/swagger-ui-init.js',
+  '/docs/favicon-16x16.png',
+  '/docs/favicon-32x32.png',
+]);
 
 const CORS_HEADERS = ['Authorization', 'Content-Type', 'X-Request-Id'];
 const EXPOSED_HEADERS = [
@@ -112,6 +132,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     if (!request.url.startsWith('/docs')) {
       reply.headers(API_SECURITY_HEADERS);
       return done();
+    }
+    if (!DOCS_PATHS.has(request.url.split('?')[0])) {
+      reply.headers(API_SECURITY_HEADERS).status(404);
+      reply.send(errorBody('NOT_FOUND', 'Route not found'));
+      return;
     }
     docsSecurityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined));
   });
