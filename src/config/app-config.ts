@@ -49,6 +49,8 @@ export class AppConfig {
   auditRetentionDays?: number;
   /** Bearer token required by GET /metrics; unset: the endpoint is open. */
   metricsToken?: string;
+  /** Serve /metrics on this port only (its own listener), not on PORT. */
+  metricsPort?: number;
 }
 
 export class ConfigError extends Error {}
@@ -100,6 +102,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       'Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_SECONDS: must not exceed HTTP_REQUEST_TIMEOUT_SECONDS',
     );
   }
+  if (
+    vars.METRICS_PORT !== undefined &&
+    vars.METRICS_PORT !== 0 &&
+    vars.METRICS_PORT === vars.PORT
+  ) {
+    throw new ConfigError('Invalid configuration:\n  METRICS_PORT: must differ from PORT');
+  }
   if (Boolean(vars.ADMIN_EMAIL) !== Boolean(vars.ADMIN_PASSWORD)) {
     throw new ConfigError(
       'Invalid configuration:\n  ADMIN_EMAIL/ADMIN_PASSWORD: set both or neither',
@@ -150,5 +159,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   config.auditRetentionDays = vars.AUDIT_RETENTION_DAYS;
   config.metricsToken = vars.METRICS_TOKEN;
+  config.metricsPort = vars.METRICS_PORT;
   return config;
+}
+
+/**
+ * For the server only (the CLIs share the configuration but open no port): in production
+ * /metrics must not be open to whoever reaches PORT.
+ */
+export function assertMetricsProtected(config: AppConfig): void {
+  if (config.env === 'production' && !config.metricsToken && config.metricsPort === undefined) {
+    throw new ConfigError(
+      'Invalid configuration:\n  METRICS_TOKEN/METRICS_PORT: set one in production, else ' +
+        'GET /metrics is open to anyone who reaches PORT (a token for scrapers, or a port ' +
+        'your Service/proxy does not expose)',
+    );
+  }
 }
