@@ -53,6 +53,24 @@ class RawClient {
   }
 }
 
+/** Pino writes to process.stdout: the lines a log shipper would read (see request-logs). */
+function captureStdout() {
+  const chunks: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+    chunks.push(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+    return true;
+  });
+  return {
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg?: string; reqId?: string; level?: number }),
+    restore: () => spy.mockRestore(),
+  };
+}
+
 /** Fails the test instead of hanging when the server never closes the connection. */
 async function closedWithin(client: RawClient, ms: number): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
@@ -67,6 +85,7 @@ async function closedWithin(client: RawClient, ms: number): Promise<number> {
 describe('Slow and malformed clients on a raw socket', () => {
   let t: TestApp;
   let port: number;
+  let stdout: ReturnType<typeof captureStdout>;
   const clients: RawClient[] = [];
   const client = () => {
     const c = new RawClient(port);
@@ -75,7 +94,9 @@ describe('Slow and malformed clients on a raw socket', () => {
   };
 
   beforeAll(async () => {
+    stdout = captureStdout();
     t = await createTestApp({
+      LOG_LEVEL: 'info',
       HTTP_HEADERS_TIMEOUT_SECONDS: '1',
       HTTP_REQUEST_TIMEOUT_SECONDS: '2',
       HTTP_IDLE_TIMEOUT_SECONDS: '1',
@@ -86,7 +107,8 @@ describe('Slow and malformed clients on a raw socket', () => {
   });
   afterAll(async () => {
     clients.forEach((c) => c.destroy());
-    await t.close();
+    await t?.close();
+    stdout.restore();
   });
 
   it('closes a connection whose headers never end (headers timeout), with a 408', async () => {
@@ -143,5 +165,25 @@ describe('Slow and malformed clients on a raw socket', () => {
     one.write('GET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     await one.closed;
     expect(one.received).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('logs a client that aborts mid-body as an aborted request, not "dependency unavailable"', async () => {
+    const reqId = `abort-${Date.now()}`;
+    const c = client();
+    c.write(
+      'POST /api/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+        `X-Request-Id: ${reqId}\r\nContent-Length: 100\r\n\r\n{"email":"`,
+    );
+    await new Promise((done) => setTimeout(done, 200));
+    c.destroy();
+    const mine = () => stdout.lines().filter((line) => line.reqId === reqId);
+    for (let i = 0; i < 100 && !mine().some((l) => l.msg === 'request aborted'); i++) {
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    await new Promise((done) => setTimeout(done, 300)); // the filter runs after pino-http's line
+    const messages = mine().map((line) => line.msg);
+    expect(messages).toContain('request aborted');
+    expect(messages).not.toContain('dependency unavailable');
+    expect(stdout.lines().filter((l) => l.msg === 'dependency unavailable')).toEqual([]);
   });
 });
