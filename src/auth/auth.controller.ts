@@ -21,6 +21,7 @@ import {
   RefreshResponseDto,
   RegisterDto,
 } from './dto/auth.dto';
+import { Audit } from '../audit/audit.decorator';
 
 const noStore = (reply: FastifyReply) =>
   reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
@@ -36,6 +37,7 @@ export class AuthController {
     summary: 'Create an account and start a session',
     errors: { 409: ['CONFLICT'] },
   })
+  @Audit('USER_REGISTERED', 'auth')
   @Public()
   @RateLimited('register')
   @ApiCreatedResponse({ type: AuthResponseDto })
@@ -55,6 +57,7 @@ export class AuthController {
     summary: 'Log in with email and password',
     errors: { 401: ['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED'] },
   })
+  @Audit('LOGIN_FAILED', 'auth')
   @Public()
   @RateLimited('login')
   @HttpCode(200)
@@ -75,6 +78,7 @@ export class AuthController {
     summary: 'Exchange a refresh token for a new token pair (rotation)',
     errors: { 401: ['INVALID_TOKEN', 'TOKEN_REUSED'] },
   })
+  @Audit('TOKEN_REFRESHED', 'auth')
   @Public()
   @RateLimited('refresh')
   @HttpCode(200)
@@ -91,6 +95,7 @@ export class AuthController {
 
   @Post('logout')
   @ApiOp({ id: 'logout', summary: 'End this session' })
+  @Audit('USER_LOGOUT', 'auth')
   @HttpCode(204)
   @Auth()
   @ApiNoContentResponse({ description: "This session's access and refresh tokens are revoked" })
@@ -100,6 +105,7 @@ export class AuthController {
 
   @Post('logout-all')
   @ApiOp({ id: 'logoutAll', summary: 'End every session of this user' })
+  @Audit('LOGOUT_ALL', 'auth')
   @HttpCode(204)
   @Auth()
   @ApiNoContentResponse({ description: 'Every session of the user is revoked' })
@@ -113,6 +119,7 @@ export class AuthController {
     summary: 'Change the password; every other session ends',
     errors: { 401: ['UNAUTHORIZED', 'INVALID_CREDENTIALS'] },
   })
+  @Audit('PASSWORD_CHANGED', 'auth')
   @HttpCode(204)
   @Auth()
   @ApiNoContentResponse({ description: 'Changed; every other session is revoked' })

@@ -21,6 +21,7 @@ import { ApiOp } from '../common/api-operation';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { SessionsService, toPublicSession } from './sessions.service';
+import { Audit } from '../audit/audit.decorator';
 
 class SessionDto {
   @ApiProperty({ ...UUID_PROPERTY, description: "The tokens' `sid`" }) id: string;
@@ -62,6 +63,7 @@ export class SessionsController {
 
   @Delete(':id')
   @ApiOp({ id: 'revokeSession', summary: 'End one of your sessions' })
+  @Audit('SESSION_REVOKED', 'session')
   @HttpCode(204)
   @Auth()
   @ApiNoContentResponse({

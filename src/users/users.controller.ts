@@ -9,6 +9,7 @@ import { UserDto } from './dto/user.dto';
 import { UserEntity } from './user.entity';
 import { toPublicUser } from './user.serializer';
 import { UsersService } from './users.service';
+import { Audit } from '../audit/audit.decorator';
 
 @ApiTags('users')
 @Controller('api/users')
@@ -25,6 +26,7 @@ export class UsersController {
 
   @Patch('me')
   @ApiOp({ id: 'updateMe', summary: 'Update your own profile (names, phone, preferences)' })
+  @Audit('USER_UPDATED', 'user')
   @Auth()
   @ApiOkResponse({ type: UserDto })
   @ApiBadRequestResponse({ type: ErrorResponse })
