@@ -1,6 +1,13 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  type PipeTransform,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
+import { UUID_PATTERN } from './api-schema';
 import { AppError, FieldError } from './app-error';
 import { MalformedJsonBody, malformedJson } from './json-body';
+import { findNul } from './nul-characters';
 import { MESSAGE_SEPARATOR } from './validators';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -47,7 +54,11 @@ function findIllFormed(value: unknown, path: string): string | null {
   return null;
 }
 
-/** Deeply nested JSON is valid JSON, but would overflow class-transformer's recursion (a 500). */
+/**
+ * Input the contract refuses before validation, after the guards (so the rate limiter counts
+ * it): malformed JSON; JSON nested deeper than class-transformer's recursion survives (a 500);
+ * NUL characters, which PostgreSQL cannot store; lone surrogates (ill-formed UTF-16).
+ */
 class ContractValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata) {
     if (value instanceof MalformedJsonBody) throw malformedJson();
@@ -57,9 +68,15 @@ class ContractValidationPipe extends ValidationPipe {
         { field, message: `nested deeper than ${MAX_INPUT_DEPTH} levels` },
       ]);
     }
-    const illFormed = findIllFormed(value, '');
+    const nulField = metadata.type === 'body' || metadata.type === 'query' ? findNul(value) : null;
+    if (nulField) {
+      throw AppError.validation([
+        { field: nulField, message: `${nulField} must not contain NUL characters` },
+      ]);
+    }
+    const illFormed = metadata.type === 'custom' ? null : findIllFormed(value, '');
     if (illFormed !== null) {
-      const field = illFormed || (metadata.type === 'custom' ? 'body' : metadata.type);
+      const field = illFormed || metadata.type;
       throw AppError.validation([
         { field, message: `${field} must be well-formed Unicode (no lone surrogates)` },
       ]);
@@ -78,3 +95,16 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => AppError.validation(flatten(errors)),
   });
 }
+
+const ANY_UUID = new RegExp(UUID_PATTERN);
+
+/**
+ * `:id` route parameters: any UUID in 8-4-4-4-12 hex form (UUID_PARAM documents it; the
+ * database's `uuid` type stores every one); anything else is VALIDATION_ERROR naming `id`.
+ */
+export const uuidParam: PipeTransform<unknown, string> = {
+  transform(value: unknown) {
+    if (typeof value === 'string' && ANY_UUID.test(value)) return value.toLowerCase();
+    throw AppError.validation([{ field: 'id', message: 'id must be a UUID' }]);
+  },
+};

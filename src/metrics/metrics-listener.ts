@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { errorBody } from '../common/app-error';
+import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { bearerMatches } from './metrics.controller';
 import { MetricsService } from './metrics.service';
@@ -54,7 +54,7 @@ export class MetricsListener implements OnApplicationBootstrap, OnApplicationShu
     };
     const json = 'application/json; charset=utf-8';
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-      return send(404, json, JSON.stringify(errorBody('NOT_FOUND', 'Route not found')));
+      return send(404, json, JSON.stringify(AppError.notFound('Route not found').toBody()));
     }
     const token = this.config.metricsToken;
     if (token && !bearerMatches(req.headers.authorization, token)) {
@@ -62,13 +62,17 @@ export class MetricsListener implements OnApplicationBootstrap, OnApplicationShu
       return send(
         401,
         json,
-        JSON.stringify(errorBody('UNAUTHORIZED', 'Valid metrics token required')),
+        JSON.stringify(AppError.unauthorized('Valid metrics token required').toBody()),
       );
     }
     try {
       send(200, this.metrics.contentType, await this.metrics.render());
     } catch {
-      send(500, json, JSON.stringify(errorBody('INTERNAL_ERROR', 'Internal server error')));
+      send(
+        500,
+        json,
+        JSON.stringify(new AppError(500, 'INTERNAL_ERROR', 'Internal server error').toBody()),
+      );
     }
   }
 }

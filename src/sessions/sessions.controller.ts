@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, type PipeTransform } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNoContentResponse,
@@ -13,13 +13,12 @@ import {
   IP_PROPERTY,
   USER_AGENT_PROPERTY,
   UUID_PARAM,
-  UUID_PATTERN,
   UUID_PROPERTY,
 } from '../common/api-schema';
-import { AppError } from '../common/app-error';
 import { ApiOp } from '../common/api-operation';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
+import { uuidParam } from '../common/validation';
 import { SessionsService, toPublicSession } from './sessions.service';
 import { Audit } from '../audit/audit.decorator';
 
@@ -36,16 +35,6 @@ class SessionDto {
 class SessionListDto {
   @ApiProperty({ type: [SessionDto] }) data: SessionDto[];
 }
-
-const ANY_UUID = new RegExp(UUID_PATTERN);
-
-/** Path ids: any UUID (see UUID_PARAM); the database's `uuid` type stores every one. */
-export const uuidParam: PipeTransform<unknown, string> = {
-  transform(value: unknown) {
-    if (typeof value === 'string' && ANY_UUID.test(value)) return value.toLowerCase();
-    throw AppError.validation([{ field: 'id', message: 'id must be a UUID' }]);
-  },
-};
 
 @ApiTags('sessions')
 @Controller('api/sessions')

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { IsAccountEmail } from '../../common/email-address';
-import { IsE164, IsStrongPassword, NormalizeEmail, SanitizeName } from '../../common/validators';
+import { IsE164, NormalizeEmail, SanitizeName } from '../../common/validators';
+import { IsStrongPassword } from '../../credentials/password-policy';
 import {
   E164_PROPERTY,
   EMAIL_PROPERTY,
