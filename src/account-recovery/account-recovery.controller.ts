@@ -9,6 +9,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Audit } from '../audit/audit.decorator';
+import { ApiOp } from '../common/api-operation';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal, Public } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { RateLimited } from '../rate-limit/rate-limit.decorator';
@@ -29,6 +30,7 @@ export class AccountRecoveryController {
   constructor(private readonly recovery: AccountRecoveryService) {}
 
   @Post('forgot-password')
+  @ApiOp({ id: 'forgotPassword', summary: 'Ask for a password reset mail' })
   @Public()
   @RateLimited('email')
   @HttpCode(202)
@@ -49,6 +51,11 @@ export class AccountRecoveryController {
   }
 
   @Post('reset-password')
+  @ApiOp({
+    id: 'resetPassword',
+    summary: 'Set a new password with the token of a reset mail',
+    errors: { 400: ['INVALID_TOKEN'] },
+  })
   @Public()
   @RateLimited('email')
   @HttpCode(204)
@@ -72,6 +79,11 @@ export class AccountRecoveryController {
   }
 
   @Post('verify-email')
+  @ApiOp({
+    id: 'verifyEmail',
+    summary: 'Confirm an email address with the token of a mail',
+    errors: { 400: ['INVALID_TOKEN'], 409: ['CONFLICT'] },
+  })
   @Public()
   @Audit('EMAIL_CHANGED', 'user')
   @HttpCode(200)
@@ -94,6 +106,11 @@ export class AccountRecoveryController {
   }
 
   @Post('resend-verification')
+  @ApiOp({
+    id: 'resendVerification',
+    summary: 'Send a new verification mail',
+    errors: { 409: ['CONFLICT'] },
+  })
   @Auth()
   @HttpCode(202)
   @ApiAcceptedResponse({
@@ -117,6 +134,11 @@ export class EmailChangeController {
   constructor(private readonly recovery: AccountRecoveryService) {}
 
   @Post('me/email')
+  @ApiOp({
+    id: 'changeEmail',
+    summary: 'Ask to change the email address (confirmed by a mailed link)',
+    errors: { 401: ['INVALID_CREDENTIALS'], 409: ['CONFLICT'] },
+  })
   @Auth()
   @Audit('EMAIL_CHANGE_REQUESTED', 'user')
   @HttpCode(202)
