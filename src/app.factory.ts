@@ -9,6 +9,8 @@ import { errorBody } from './common/app-error';
 import { clientErrorHandler, frameworkErrors } from './common/framework-errors';
 import { exposeRouteToLogger } from './common/logger-options';
 import { deferJsonErrors } from './common/json-body';
+import { acceptFormBodies } from './common/form-body';
+import { INTROSPECTION_PATH } from './auth/introspection.controller';
 import { rejectNulCharacters } from './common/nul-guard';
 import { requestIdFor } from './common/request-id';
 import { AppConfig } from './config/app-config';
@@ -75,6 +77,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 
   const fastify = app.getHttpAdapter().getInstance();
   deferJsonErrors(fastify);
+  acceptFormBodies(fastify, [INTROSPECTION_PATH]);
   fastify.addHook('onRequest', exposeRouteToLogger);
   fastify.addHook('preHandler', rejectNulCharacters);
   fastify.addHook('onResponse', httpMetricsHook(app.get(MetricsService)));

@@ -41,6 +41,7 @@ export function setupSwagger(app: NestFastifyApplication) {
     .addTag('sessions', 'Own active sessions')
     .addTag('audit', 'Audit trail and its hash chain (admin)')
     .addTag('health', 'Liveness and readiness probes')
+    .addTag('discovery', 'JWKS and OpenID discovery, for services that verify our tokens')
     .addBearerAuth({
       type: 'http',
       scheme: 'bearer',
@@ -51,6 +52,14 @@ export function setupSwagger(app: NestFastifyApplication) {
         'audience, expiry and token type checked, header keys (`jwk`, `jku`, `x5u`, `x5c`, ' +
         '`kid`) ignored, `crit` refused, at most 4,096 characters.',
     })
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'INTROSPECTION_TOKEN, shared with the resource servers that introspect',
+      },
+      'introspection',
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponse] });
   documentCommonResponses(document);

@@ -15,6 +15,8 @@ export const AUDIT_ACTIONS = [
   'USER_ACTIVATED',
   'ACCOUNT_UNLOCKED',
   'RATE_LIMITED',
+  'SIGNING_KEY_ROTATED',
+  'SIGNING_KEY_REVOKED',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

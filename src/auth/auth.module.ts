@@ -1,20 +1,20 @@
 import { Module } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { UsersModule } from '../users/users.module';
+import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { JwtStrategy } from './jwt.strategy';
+import { IntrospectionController } from './introspection.controller';
 import { LockoutService } from './lockout.service';
 import { PasswordService } from './password.service';
 import { TokenService } from './token.service';
 
 @Module({
-  imports: [PassportModule, JwtModule.register({}), UsersModule, SessionsModule, AuditModule],
-  controllers: [AuthController],
-  providers: [AuthService, PasswordService, TokenService, LockoutService, JwtStrategy],
-  exports: [PasswordService, LockoutService],
+  imports: [UsersModule, SessionsModule, AuditModule, SigningKeysModule],
+  controllers: [AuthController, IntrospectionController],
+  providers: [AuthService, PasswordService, TokenService, LockoutService, AccessTokenVerifier],
+  exports: [PasswordService, LockoutService, AccessTokenVerifier],
 })
 export class AuthModule {}

@@ -112,8 +112,9 @@ export class AuthService {
    * session's current one was already rotated: reuse, which revokes the whole session.
    */
   async refresh(dto: RefreshDto, client: ClientInfo): Promise<{ tokens: IssuedTokens }> {
-    const claims = this.tokens.verifyRefresh(dto.refresh_token);
-    const next = this.tokens.issueRefresh(claims.sub, claims.sid);
+    const { claims, kid } = await this.tokens.verifyRefresh(dto.refresh_token);
+    if (kid && (await this.revocations.isSigningKeyRevoked(kid))) throw AppError.invalidToken();
+    const next = await this.tokens.issueRefresh(claims.sub, claims.sid);
     const presentedHash = hashToken(dto.refresh_token);
     const outcome = await this.dataSource.transaction(async (manager) => {
       const rotated = await this.sessions.rotateIfCurrent(manager, {
@@ -156,7 +157,9 @@ export class AuthService {
       throw tokenReused();
     }
     if (outcome.kind === 'invalid') throw AppError.invalidToken();
-    return { tokens: this.tokens.withAccess(next.token, claims.sub, outcome.role, claims.sid) };
+    return {
+      tokens: await this.tokens.withAccess(next.token, claims.sub, outcome.role, claims.sid),
+    };
   }
 
   async logout(principal: Principal, client: ClientInfo) {
@@ -206,7 +209,7 @@ export class AuthService {
 
   private async startSession(manager: EntityManager, user: UserEntity, client: ClientInfo) {
     const sessionId = randomUUID();
-    const pair = this.tokens.issue(user.id, user.role ?? 'user', sessionId);
+    const pair = await this.tokens.issue(user.id, user.role ?? 'user', sessionId);
     await this.sessions.create(manager, {
       id: sessionId,
       userId: user.id,

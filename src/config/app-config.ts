@@ -1,7 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { EnvironmentVariables } from './env.schema';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  AsymmetricAlgorithm,
+  EnvironmentVariables,
+  JwtAlgorithm,
+} from './env.schema';
 
 export interface RateLimitPolicy {
   limit: number;
@@ -23,12 +28,24 @@ export class AppConfig {
   jwt: {
     secret: string;
     secretGenerated: boolean;
-    algorithm: 'HS256' | 'HS384' | 'HS512';
+    algorithm: JwtAlgorithm;
+    /** Set for RS256/ES256/EdDSA: the service signs with keys it manages (signing-keys/). */
+    asymmetric?: AsymmetricAlgorithm;
     issuer: string;
     audience: string;
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
+    keyRotationSeconds: number;
+    keyPrepublishSeconds: number;
   };
+  /** AES-256 key for secrets at rest (SecretBox), derived from SECRETS_ENCRYPTION_KEY. */
+  secretsKey: Buffer;
+  /** No SECRETS_ENCRYPTION_KEY outside production: a throwaway key for this process. */
+  secretsKeyGenerated: boolean;
+  /** Bearer token for POST /api/auth/introspect; unset: the route answers 404. */
+  introspectionToken?: string;
+  /** Base of the absolute URLs in the discovery document, without a trailing slash. */
+  publicUrl: string;
   bcryptRounds: number;
   lockout: { maxAttempts: number; durationSeconds: number };
   rateLimits: { register: RateLimitPolicy; login: RateLimitPolicy; refresh: RateLimitPolicy };
@@ -87,6 +104,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       'Invalid configuration:\n  JWT_SECRET_KEY: still the example placeholder; generate one (openssl rand -base64 48)',
     );
   }
+  if (
+    vars.NODE_ENV === 'production' &&
+    !vars.SECRETS_ENCRYPTION_KEY &&
+    (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(vars.JWT_ALGORITHM)
+  ) {
+    throw new ConfigError(
+      `Invalid configuration:\n  SECRETS_ENCRYPTION_KEY: required (at least 32 characters) when NODE_ENV=production and JWT_ALGORITHM=${vars.JWT_ALGORITHM}`,
+    );
+  }
+  if (vars.JWT_KEY_PREPUBLISH_SECONDS > vars.JWT_KEY_ROTATION_SECONDS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  JWT_KEY_PREPUBLISH_SECONDS: must not exceed JWT_KEY_ROTATION_SECONDS',
+    );
+  }
   if (Boolean(vars.ADMIN_EMAIL) !== Boolean(vars.ADMIN_PASSWORD)) {
     throw new ConfigError(
       'Invalid configuration:\n  ADMIN_EMAIL/ADMIN_PASSWORD: set both or neither',
@@ -105,12 +136,29 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   config.jwt = {
     secret: vars.JWT_SECRET_KEY ?? randomBytes(48).toString('base64url'),
     secretGenerated: !vars.JWT_SECRET_KEY,
-    algorithm: vars.JWT_ALGORITHM as AppConfig['jwt']['algorithm'],
+    algorithm: vars.JWT_ALGORITHM as JwtAlgorithm,
+    asymmetric: (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(vars.JWT_ALGORITHM)
+      ? (vars.JWT_ALGORITHM as AsymmetricAlgorithm)
+      : undefined,
     issuer: vars.JWT_ISSUER,
     audience: vars.JWT_AUDIENCE,
     accessTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS,
     refreshTtlSeconds: vars.REFRESH_TOKEN_TTL_SECONDS,
+    keyRotationSeconds: vars.JWT_KEY_ROTATION_SECONDS,
+    keyPrepublishSeconds: vars.JWT_KEY_PREPUBLISH_SECONDS,
   };
+  config.secretsKey = Buffer.from(
+    hkdfSync(
+      'sha256',
+      vars.SECRETS_ENCRYPTION_KEY ?? randomBytes(32),
+      'perfect21',
+      'secrets at rest v1',
+      32,
+    ),
+  );
+  config.secretsKeyGenerated = !vars.SECRETS_ENCRYPTION_KEY;
+  config.introspectionToken = vars.INTROSPECTION_TOKEN;
+  config.publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
   config.bcryptRounds = vars.BCRYPT_ROUNDS;
   config.lockout = {
     maxAttempts: vars.LOCKOUT_MAX_ATTEMPTS,

@@ -6,6 +6,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUrl,
   Matches,
   Max,
   Min,
@@ -13,6 +14,12 @@ import {
 } from 'class-validator';
 
 const RATE_LIMIT = /^\d+\/\d+$/;
+
+export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+export const JWT_ALGORITHMS = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 
 /** Every variable of the contract's Configuration section, validated once at start-up. */
 export class EnvironmentVariables {
@@ -39,7 +46,7 @@ export class EnvironmentVariables {
     message: 'JWT_SECRET_KEY must be at least 32 characters',
   })
   JWT_SECRET_KEY?: string;
-  @IsOptional() @IsIn(['HS256', 'HS384', 'HS512']) JWT_ALGORITHM = 'HS256';
+  @IsOptional() @IsIn([...JWT_ALGORITHMS]) JWT_ALGORITHM = 'HS256';
   @IsOptional() @IsString() @MinLength(1) JWT_ISSUER = 'perfect21-auth';
   @IsOptional() @IsString() @MinLength(1) JWT_AUDIENCE = 'perfect21-api';
   @IsOptional() @Type(() => Number) @IsInt() @Min(10) @Max(86400) ACCESS_TOKEN_TTL_SECONDS = 3600;
@@ -50,6 +57,22 @@ export class EnvironmentVariables {
   @Max(31536000)
   REFRESH_TOKEN_TTL_SECONDS = 604800;
   @IsOptional() @Type(() => Number) @IsInt() @Min(4) @Max(15) BCRYPT_ROUNDS = 12;
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'SECRETS_ENCRYPTION_KEY must be at least 32 characters' })
+  SECRETS_ENCRYPTION_KEY?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) JWT_KEY_ROTATION_SECONDS = 2592000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) JWT_KEY_PREPUBLISH_SECONDS = 86400;
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'INTROSPECTION_TOKEN must be at least 16 characters' })
+  INTROSPECTION_TOKEN?: string;
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'PUBLIC_URL must be an http(s) URL, e.g. https://auth.example.com' },
+  )
+  PUBLIC_URL?: string;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) LOCKOUT_MAX_ATTEMPTS = 5;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) LOCKOUT_DURATION_SECONDS = 1800;

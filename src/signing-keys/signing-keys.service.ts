@@ -1,0 +1,335 @@
+import {
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
+import type { CryptoKey } from 'jose';
+import type { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { AppError } from '../common/app-error';
+import { Clock } from '../common/clock';
+import { SecretBox } from '../common/secret-box';
+import { AppConfig } from '../config/app-config';
+import type { AsymmetricAlgorithm } from '../config/env.schema';
+import { RevocationService } from '../sessions/revocation.service';
+import { KvStore } from '../store/kv-store';
+import { KeyRing, RingKey } from './key-ring';
+import { generateKeyMaterial, importPrivateKey, importPublicKey, jwkOf } from './key-material';
+import { SigningKeyEntity } from './signing-key.entity';
+import { SigningKeysRepository } from './signing-keys.repository';
+
+/** Changed whenever keys are created, re-scheduled or revoked: signers reload on a change. */
+const GENERATION_KEY = 'signing-keys:generation';
+const GENERATION_TTL_SECONDS = 366 * 86400;
+/** A flood of unknown kids costs at most one reload per this interval. */
+const UNKNOWN_KID_RELOAD_MS = 1000;
+
+export interface SigningKey {
+  kid: string;
+  alg: AsymmetricAlgorithm;
+  key: CryptoKey;
+}
+
+const toSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/**
+ * The keys the service signs RS256/ES256/EdDSA tokens with: generated here, stored in
+ * PostgreSQL with the private half sealed, rotated on a schedule every replica derives from
+ * the same rows (KeyRing). Creation is serialised across replicas by an advisory lock;
+ * revocation is also written to the shared store, which every verification consults.
+ * Inert with an HS algorithm.
+ */
+@Injectable()
+export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('SigningKeys');
+  private ring: KeyRing;
+  private readonly publicKeys = new Map<string, CryptoKey>();
+  private readonly privateKeys = new Map<string, Promise<CryptoKey>>();
+  private readonly sealed = new Map<string, string>();
+  private generation: string | null = null;
+  private lastUnknownKidReload = 0;
+  private loading?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly repository: SigningKeysRepository,
+    private readonly store: KvStore,
+    private readonly revocations: RevocationService,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly box: SecretBox,
+  ) {
+    this.ring = this.ringOf([]);
+  }
+
+  get algorithm(): AsymmetricAlgorithm | undefined {
+    return this.config.jwt.asymmetric;
+  }
+
+  /** Before the app listens: a usable active key exists (the first replica creates it). */
+  async onModuleInit() {
+    if (!this.algorithm) return;
+    await this.maintain();
+    await this.ensureUsableActiveKey();
+  }
+
+  onApplicationBootstrap() {
+    if (!this.algorithm) return;
+    const everyMs = Math.min(60, Math.max(1, this.config.jwt.keyPrepublishSeconds / 4)) * 1000;
+    this.timer = setInterval(() => {
+      this.maintain().catch((err: Error) =>
+        this.logger.warn(`signing key maintenance failed: ${err.message}`),
+      );
+    }, everyMs).unref();
+  }
+
+  onModuleDestroy() {
+    clearInterval(this.timer);
+  }
+
+  /** Creates the first or the next key when the schedule says so, then reloads. */
+  async maintain(): Promise<void> {
+    await this.reload();
+    const due = this.ring.due(this.now());
+    if (!due || due.createAt > this.now()) return;
+    await this.repository.withCreatorLock(async (manager) => {
+      // Another replica may have created it while this one waited for the lock.
+      const ring = this.ringOf(await this.repository.findByAlg(this.alg, manager));
+      const now = this.now();
+      const again = ring.due(now);
+      if (!again || again.createAt > now) return;
+      const first = !ring.active(now);
+      const kid = await this.createKey(manager, again.activatesAt);
+      await this.audit.record(manager, {
+        userId: null,
+        action: 'SIGNING_KEY_ROTATED',
+        resource: 'signing_key',
+        details: {
+          kid,
+          alg: this.alg,
+          activates_at: new Date(again.activatesAt * 1000).toISOString(),
+          reason: first ? 'initial' : 'scheduled',
+        },
+      });
+    });
+    await this.bumpGeneration();
+    await this.reload();
+  }
+
+  /** `keys rotate`: the next key (pre-published or new) starts signing now. */
+  async rotate(): Promise<{ kid: string; previousKid?: string }> {
+    const result = await this.repository.withCreatorLock(async (manager) => {
+      const outcome = await this.startNextKey(manager);
+      await this.audit.record(manager, {
+        userId: null,
+        action: 'SIGNING_KEY_ROTATED',
+        resource: 'signing_key',
+        details: { kid: outcome.kid, previous_kid: outcome.previousKid ?? null, reason: 'manual' },
+      });
+      return outcome;
+    });
+    await this.bumpGeneration();
+    await this.reload();
+    return result;
+  }
+
+  /**
+   * `keys revoke`: the key verifies nothing from now on, on every replica (the shared store
+   * is written before the commit, so a failure leaves the key as it was). Revoking the
+   * active key starts the next one at once.
+   */
+  async revoke(kid: string): Promise<{ revoked: boolean; replacementKid?: string }> {
+    const result = await this.repository.withCreatorLock(async (manager) => {
+      const revokedAt = new Date(this.clock.now());
+      if (!(await this.repository.revoke(manager, kid, revokedAt))) return { revoked: false };
+      const ring = this.ringOf(await this.repository.findByAlg(this.alg, manager));
+      const active = ring.active(this.now());
+      const replacement = active?.kid === kid ? (await this.startNextKey(manager)).kid : undefined;
+      await this.audit.record(manager, {
+        userId: null,
+        action: 'SIGNING_KEY_REVOKED',
+        resource: 'signing_key',
+        details: { kid, replacement_kid: replacement ?? null },
+      });
+      await this.revocations.revokeSigningKey(kid, this.maxTokenTtlSeconds());
+      return { revoked: true, replacementKid: replacement };
+    });
+    if (result.revoked) {
+      await this.bumpGeneration();
+      await this.reload();
+    }
+    return result;
+  }
+
+  /** The key to sign with now; reloads first when another replica changed the keys. */
+  async signingKey(): Promise<SigningKey> {
+    const generation = await this.store.get(GENERATION_KEY);
+    if (generation !== this.generation) await this.reload();
+    let active = this.ring.active(this.now());
+    if (!active || active.revokedAt !== null) {
+      await this.maintain();
+      active = this.ring.active(this.now());
+    }
+    if (!active || active.revokedAt !== null) throw AppError.unavailable();
+    return { kid: active.kid, alg: this.alg, key: await this.privateKey(active.kid) };
+  }
+
+  /** The public key for a token's kid, if published; unknown kids trigger a rate-limited reload. */
+  async verificationKey(kid: string): Promise<CryptoKey | undefined> {
+    const known = this.publicKeys.get(kid);
+    if (known) return known;
+    const now = Date.now();
+    if (now - this.lastUnknownKidReload < UNKNOWN_KID_RELOAD_MS) return undefined;
+    this.lastUnknownKidReload = now;
+    await this.reload();
+    return this.publicKeys.get(kid);
+  }
+
+  /** Whether a token signed by `kid` and issued at `iat` is within that key's window now. */
+  accepts(kid: string, iat: number): boolean {
+    return this.ring.accepts(kid, iat, this.now());
+  }
+
+  /** The JWKS document and how long it may be cached. */
+  jwks(): { keys: Array<Record<string, string>>; maxAgeSeconds: number } {
+    if (!this.algorithm) return { keys: [], maxAgeSeconds: 3600 };
+    const now = this.now();
+    return {
+      keys: this.ring.published(now).map((key) => jwkOf(key)),
+      maxAgeSeconds: this.ring.cacheSeconds(now),
+    };
+  }
+
+  private get alg(): AsymmetricAlgorithm {
+    return this.algorithm!;
+  }
+
+  private now() {
+    return Math.floor(this.clock.now() / 1000);
+  }
+
+  private maxTokenTtlSeconds() {
+    const { accessTtlSeconds, refreshTtlSeconds } = this.config.jwt;
+    return Math.max(accessTtlSeconds, refreshTtlSeconds);
+  }
+
+  private ringOf(rows: SigningKeyEntity[]) {
+    const keys: RingKey[] = rows.map((row) => ({
+      kid: row.kid,
+      alg: row.alg,
+      publicJwk: row.publicJwk,
+      activatesAt: toSeconds(row.activatesAt),
+      revokedAt: row.revokedAt ? toSeconds(row.revokedAt) : null,
+    }));
+    return new KeyRing(keys, {
+      rotationSeconds: this.config.jwt.keyRotationSeconds,
+      prepublishSeconds: this.config.jwt.keyPrepublishSeconds,
+      maxTokenTtlSeconds: this.maxTokenTtlSeconds(),
+    });
+  }
+
+  /** Promotes the pre-published key, or creates one, to sign from the next whole second. */
+  private async startNextKey(manager: EntityManager) {
+    const ring = this.ringOf(await this.repository.findByAlg(this.alg, manager));
+    const now = this.now();
+    const previous = ring.active(now);
+    // The next second, so that a replica still signing with the old key during this one
+    // issues tokens its key accepts (iat before the new activation).
+    const activatesAt = Math.max(now + 1, (previous?.activatesAt ?? 0) + 1);
+    const next = ring.next(now);
+    if (next) {
+      await this.repository.setActivation(manager, next.kid, new Date(activatesAt * 1000));
+      return { kid: next.kid, previousKid: previous?.kid };
+    }
+    return { kid: await this.createKey(manager, activatesAt), previousKid: previous?.kid };
+  }
+
+  private async createKey(manager: EntityManager, activatesAt: number): Promise<string> {
+    const material = await generateKeyMaterial(this.alg);
+    await this.repository.insert(manager, {
+      kid: material.kid,
+      alg: this.alg,
+      publicJwk: material.publicJwk,
+      privateKeySealed: this.box.seal(material.privatePem, material.kid),
+      activatesAt: new Date(activatesAt * 1000),
+    });
+    this.logger.log(
+      `signing key ${material.kid} (${this.alg}) created, signs from ${new Date(activatesAt * 1000).toISOString()}`,
+    );
+    return material.kid;
+  }
+
+  private async bumpGeneration() {
+    await this.store.set(GENERATION_KEY, String(Date.now()), GENERATION_TTL_SECONDS);
+  }
+
+  /** One reload at a time; callers arriving meanwhile share it. */
+  private reload(): Promise<void> {
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async load() {
+    // The generation is read first: a change after it is seen on the next signature.
+    const generation = await this.store.get(GENERATION_KEY);
+    const rows = await this.repository.findByAlg(this.alg);
+    const ring = this.ringOf(rows);
+    const published = ring.published(this.now());
+    const imported = await Promise.all(
+      published.map(
+        async (key) =>
+          [
+            key.kid,
+            this.publicKeys.get(key.kid) ?? (await importPublicKey(this.alg, key.publicJwk)),
+          ] as const,
+      ),
+    );
+    this.publicKeys.clear();
+    for (const [kid, key] of imported) this.publicKeys.set(kid, key);
+    for (const row of rows) this.sealed.set(row.kid, row.privateKeySealed);
+    for (const kid of this.privateKeys.keys())
+      if (!this.publicKeys.has(kid)) this.privateKeys.delete(kid);
+    this.ring = ring;
+    this.generation = generation;
+  }
+
+  private privateKey(kid: string): Promise<CryptoKey> {
+    let key = this.privateKeys.get(kid);
+    if (!key) {
+      const sealed = this.sealed.get(kid);
+      key = Promise.resolve()
+        .then(() => importPrivateKey(this.alg, this.box.open(sealed ?? '', kid)))
+        .catch((err: Error) => {
+          this.privateKeys.delete(kid);
+          throw new Error(`signing key ${kid} cannot be opened: ${err.message}`);
+        });
+      this.privateKeys.set(kid, key);
+    }
+    return key;
+  }
+
+  /**
+   * Fails start-up when the active key was sealed with another encryption key, unless the
+   * encryption key is itself a throwaway (development without one set): then a new key
+   * starts signing, and tokens of the old one still verify with its public half.
+   */
+  private async ensureUsableActiveKey() {
+    const active = this.ring.active(this.now());
+    if (!active) return;
+    try {
+      await this.privateKey(active.kid);
+    } catch (err) {
+      if (!this.config.secretsKeyGenerated) {
+        throw new Error(
+          `${(err as Error).message}; is SECRETS_ENCRYPTION_KEY the one the keys were created with?`,
+          { cause: err },
+        );
+      }
+      this.logger.warn('signing key sealed with an earlier throwaway encryption key: rotating');
+      await this.rotate();
+    }
+  }
+}
