@@ -7,22 +7,31 @@ import { ConfigError, loadConfig } from '../config/app-config';
 import { loadDotEnv } from '../config/dotenv';
 import { dataSourceOptions } from '../database/data-source-options';
 import { AdminInputError, ensureAdmin } from '../users/ensure-admin';
+import type { CliIo } from './cli-io';
+import { KEYS_USAGE, runKeysCommand } from './keys';
 
 const USAGE = `usage: npm run cli -- create-admin --email <email>
   The password is read from the ADMIN_PASSWORD environment variable, or else from stdin
   (prompted without echo on a terminal). It is never accepted as an argument.
-  Storage comes from the service's configuration: DATABASE_URL, or DATA_DIR (embedded).`;
+  Storage comes from the service's configuration: DATABASE_URL, or DATA_DIR (embedded).
+${KEYS_USAGE}`;
 
-export interface CliIo {
-  env: NodeJS.ProcessEnv;
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+export type { CliIo } from './cli-io';
 
 /** Runs one CLI command; resolves to the process exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'keys') {
+    let keysConfig;
+    try {
+      keysConfig = loadConfig({ ...io.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      io.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    return runKeysCommand(rest, keysConfig, io);
+  }
   if (command !== 'create-admin') {
     io.stderr.write(`${USAGE}\n`);
     return 2;

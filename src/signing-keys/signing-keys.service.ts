@@ -20,9 +20,16 @@ import { generateKeyMaterial, importPrivateKey, importPublicKey, jwkOf } from '.
 import { SigningKeyEntity } from './signing-key.entity';
 import { SigningKeysRepository } from './signing-keys.repository';
 
-/** Changed whenever keys are created, re-scheduled or revoked: signers reload on a change. */
+/** Changed whenever keys are created, re-scheduled or revoked: replicas reload on a change. */
 const GENERATION_KEY = 'signing-keys:generation';
 const GENERATION_TTL_SECONDS = 366 * 86400;
+/** How often each replica looks at the generation (one store read). */
+const GENERATION_POLL_MS = 1000;
+/**
+ * A manually rotated key signs this long after the command: every replica has loaded it by
+ * then (GENERATION_POLL_MS), so none still signs with the old key past its retirement.
+ */
+export const ROTATION_LEAD_SECONDS = 3;
 /** A flood of unknown kids costs at most one reload per this interval. */
 const UNKNOWN_KID_RELOAD_MS = 1000;
 
@@ -52,6 +59,7 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
   private lastUnknownKidReload = 0;
   private loading?: Promise<void>;
   private timer?: NodeJS.Timeout;
+  private poller?: NodeJS.Timeout;
 
   constructor(
     private readonly repository: SigningKeysRepository,
@@ -84,10 +92,22 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
         this.logger.warn(`signing key maintenance failed: ${err.message}`),
       );
     }, everyMs).unref();
+    this.poller = setInterval(() => {
+      this.syncGeneration().catch((err: Error) =>
+        this.logger.warn(`signing key reload failed: ${err.message}`),
+      );
+    }, GENERATION_POLL_MS).unref();
   }
 
   onModuleDestroy() {
     clearInterval(this.timer);
+    clearInterval(this.poller);
+  }
+
+  /** Reloads when another replica (or the CLI) changed the keys. */
+  async syncGeneration(): Promise<void> {
+    const generation = await this.store.get(GENERATION_KEY);
+    if (generation !== this.generation) await this.reload();
   }
 
   /** Creates the first or the next key when the schedule says so, then reloads. */
@@ -119,10 +139,10 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
     await this.reload();
   }
 
-  /** `keys rotate`: the next key (pre-published or new) starts signing now. */
+  /** `keys rotate`: the next key (pre-published or new) starts signing in ROTATION_LEAD_SECONDS. */
   async rotate(): Promise<{ kid: string; previousKid?: string }> {
     const result = await this.repository.withCreatorLock(async (manager) => {
-      const outcome = await this.startNextKey(manager);
+      const outcome = await this.startNextKey(manager, 'soon');
       await this.audit.record(manager, {
         userId: null,
         action: 'SIGNING_KEY_ROTATED',
@@ -147,7 +167,7 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
       if (!(await this.repository.revoke(manager, kid, revokedAt))) return { revoked: false };
       const ring = this.ringOf(await this.repository.findByAlg(this.alg, manager));
       const active = ring.active(this.now());
-      const replacement = active?.kid === kid ? (await this.startNextKey(manager)).kid : undefined;
+      const replacement = active?.kid === kid ? (await this.startNextKey(manager, 'now')).kid : undefined;
       await this.audit.record(manager, {
         userId: null,
         action: 'SIGNING_KEY_REVOKED',
@@ -164,16 +184,19 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
     return result;
   }
 
-  /** The key to sign with now; reloads first when another replica changed the keys. */
+  /**
+   * The key to sign with now, from memory: signing happens inside request transactions, and
+   * a database read there could wait for a connection the transaction itself holds (PGlite
+   * has one). Changes arrive through the generation poll and `maintain()`.
+   */
   async signingKey(): Promise<SigningKey> {
-    const generation = await this.store.get(GENERATION_KEY);
-    if (generation !== this.generation) await this.reload();
-    let active = this.ring.active(this.now());
+    const active = this.ring.active(this.now());
     if (!active || active.revokedAt !== null) {
-      await this.maintain();
-      active = this.ring.active(this.now());
+      this.maintain().catch((err: Error) =>
+        this.logger.warn(`signing key maintenance failed: ${err.message}`),
+      );
+      throw AppError.unavailable();
     }
-    if (!active || active.revokedAt !== null) throw AppError.unavailable();
     return { kid: active.kid, alg: this.alg, key: await this.privateKey(active.kid) };
   }
 
@@ -231,14 +254,19 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
     });
   }
 
-  /** Promotes the pre-published key, or creates one, to sign from the next whole second. */
-  private async startNextKey(manager: EntityManager) {
+  /**
+   * Promotes the pre-published key, or creates one. After a rotation it signs
+   * ROTATION_LEAD_SECONDS later, so that no replica signs with the old key past its
+   * retirement; after a revocation, at once (the revoked key's tokens die anyway).
+   */
+  private async startNextKey(manager: EntityManager, when: 'soon' | 'now') {
     const ring = this.ringOf(await this.repository.findByAlg(this.alg, manager));
     const now = this.now();
     const previous = ring.active(now);
-    // The next second, so that a replica still signing with the old key during this one
-    // issues tokens its key accepts (iat before the new activation).
-    const activatesAt = Math.max(now + 1, (previous?.activatesAt ?? 0) + 1);
+    const activatesAt = Math.max(
+      when === 'now' ? now : now + ROTATION_LEAD_SECONDS,
+      (previous?.activatesAt ?? 0) + 1,
+    );
     const next = ring.next(now);
     if (next) {
       await this.repository.setActivation(manager, next.kid, new Date(activatesAt * 1000));
