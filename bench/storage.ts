@@ -3,10 +3,15 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import { TokenService } from '../src/auth/token.service';
 import { Clock } from '../src/common/clock';
-import { SecretBox } from '../src/common/secret-box';
+import { loadEncryptionKeys } from '../src/crypto/encryption-keys';
+import { SecretBox } from '../src/crypto/secret-box';
 import type { AppConfig } from '../src/config/app-config';
 import { importPrivateKey } from '../src/signing-keys/key-material';
-import type { SigningKey, SigningKeysService } from '../src/signing-keys/signing-keys.service';
+import {
+  sealContext,
+  type SigningKey,
+  type SigningKeysService,
+} from '../src/signing-keys/signing-keys.service';
 
 export interface BenchStorage {
   databaseUrl: string;
@@ -88,7 +93,10 @@ async function activeSigningKey(db: Client, config: AppConfig): Promise<SigningK
     [alg],
   );
   const [row] = rows;
-  const pem = new SecretBox(config.secretsKey).open(row.private_key_sealed, row.kid);
+  const { current, previous } = loadEncryptionKeys(config);
+  const pem = new SecretBox(current, previous)
+    .open(row.private_key_sealed, sealContext(row.kid))
+    .toString('utf8');
   return { kid: row.kid, alg, key: await importPrivateKey(alg, pem) };
 }
 

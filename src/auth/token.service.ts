@@ -171,7 +171,7 @@ export class TokenService {
       token,
       refreshJti,
       refreshTokenHash: hashToken(token),
-      refreshExpiresAt: new Date(this.clock.now() + refreshTtlSeconds * 1000),
+      refreshExpiresAt: new Date(this.clock.now().getTime() + refreshTtlSeconds * 1000),
     };
   }
 
@@ -211,7 +211,7 @@ export class TokenService {
   async verifyAccess(token: string): Promise<Verified<AccessClaims> | null> {
     const cached = this.verifiedAccess.get(token);
     if (cached) {
-      const now = this.clock.now() / 1000;
+      const now = this.clock.now().getTime() / 1000;
       const usable =
         cached.claims.exp + CLOCK_LEEWAY_SECONDS > now &&
         (!cached.kid || this.keys.accepts(cached.kid, cached.claims.iat));
@@ -241,7 +241,7 @@ export class TokenService {
         issuer,
         audience,
         clockTolerance: CLOCK_LEEWAY_SECONDS,
-        currentDate: new Date(this.clock.now()),
+        currentDate: this.clock.now(),
         requiredClaims: ['iat', 'exp'],
       });
       if (!hasSessionClaims(payload, type)) return null;
@@ -275,7 +275,7 @@ export class TokenService {
 
   private async sign(claims: JWTPayload, ttlSeconds: number, signer?: Signer): Promise<string> {
     const { key, header } = signer ?? (await this.signer());
-    const now = Math.floor(this.clock.now() / 1000);
+    const now = Math.floor(this.clock.now().getTime() / 1000);
     return new SignJWT(claims)
       .setProtectedHeader(header)
       .setIssuedAt(now)

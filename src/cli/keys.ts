@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
-import { SecretBox } from '../common/secret-box';
+import { loadEncryptionKeys } from '../crypto/encryption-keys';
+import { SecretBox } from '../crypto/secret-box';
 import type { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { RevocationService } from '../sessions/revocation.service';
@@ -19,8 +20,17 @@ export const KEYS_USAGE = `usage: npm run cli -- keys rotate
   revoke: tokens signed by <kid> are refused at once by every replica (through Redis);
           revoking the active key starts the next one.`;
 
+function secretBox(config: AppConfig) {
+  const { current, previous } = loadEncryptionKeys(config);
+  return new SecretBox(current, previous);
+}
+
 /** `keys rotate` / `keys revoke <kid>`, against the service's own database and Redis. */
-export async function runKeysCommand(args: string[], config: AppConfig, io: CliIo): Promise<number> {
+export async function runKeysCommand(
+  args: string[],
+  config: AppConfig,
+  io: CliIo,
+): Promise<number> {
   const [action, kid, ...extra] = args;
   const valid =
     extra.length === 0 &&
@@ -54,7 +64,7 @@ export async function runKeysCommand(args: string[], config: AppConfig, io: CliI
       new AuditService(dataSource),
       config,
       new Clock(),
-      new SecretBox(config.secretsKey),
+      secretBox(config),
     );
     if (action === 'rotate') {
       const { kid: next, previousKid } = await keys.rotate();

@@ -1,19 +1,12 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * Wall-clock time for token timestamps and key rotation. Tests move it forward instead of
- * sleeping through a rotation period.
+ * The time that time-based rules read (TOTP steps, MFA challenge expiry). One injectable
+ * provider, so tests move time by replacing `now` on the app's instance instead of sleeping.
  */
 @Injectable()
 export class Clock {
-  private offsetMs = 0;
-
-  now(): number {
-    return Date.now() + this.offsetMs;
-  }
-
-  /** Test seam: every later `now()` is `seconds` further on. */
-  advance(seconds: number) {
-    this.offsetMs += seconds * 1000;
+  now(): Date {
+    return new Date();
   }
 }

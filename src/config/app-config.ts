@@ -1,4 +1,4 @@
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import {
@@ -38,10 +38,6 @@ export class AppConfig {
     keyRotationSeconds: number;
     keyPrepublishSeconds: number;
   };
-  /** AES-256 key for secrets at rest (SecretBox), derived from SECRETS_ENCRYPTION_KEY. */
-  secretsKey: Buffer;
-  /** No SECRETS_ENCRYPTION_KEY outside production: a throwaway key for this process. */
-  secretsKeyGenerated: boolean;
   /** Bearer token for POST /api/auth/introspect; unset: the route answers 404. */
   introspectionToken?: string;
   /** Base of the absolute URLs in the discovery document, without a trailing slash. */
@@ -56,6 +52,8 @@ export class AppConfig {
   logLevel: string;
   admin?: { email: string; password: string };
   auditRetentionDays?: number;
+  /** Keys of secrets at rest: `key` encrypts (unset outside production: see CryptoModule). */
+  secrets: { key?: string; previousKeys: string[] };
   /** Bearer token required by GET /metrics; unset: the endpoint is open. */
   metricsToken?: string;
 }
@@ -110,7 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(vars.JWT_ALGORITHM)
   ) {
     throw new ConfigError(
-      `Invalid configuration:\n  SECRETS_ENCRYPTION_KEY: required (at least 32 characters) when NODE_ENV=production and JWT_ALGORITHM=${vars.JWT_ALGORITHM}`,
+      `Invalid configuration:\n  SECRETS_ENCRYPTION_KEY: required when NODE_ENV=production and JWT_ALGORITHM=${vars.JWT_ALGORITHM} (openssl rand -base64 32)`,
     );
   }
   if (vars.JWT_KEY_PREPUBLISH_SECONDS > vars.JWT_KEY_ROTATION_SECONDS) {
@@ -147,16 +145,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     keyRotationSeconds: vars.JWT_KEY_ROTATION_SECONDS,
     keyPrepublishSeconds: vars.JWT_KEY_PREPUBLISH_SECONDS,
   };
-  config.secretsKey = Buffer.from(
-    hkdfSync(
-      'sha256',
-      vars.SECRETS_ENCRYPTION_KEY ?? randomBytes(32),
-      'perfect21',
-      'secrets at rest v1',
-      32,
-    ),
-  );
-  config.secretsKeyGenerated = !vars.SECRETS_ENCRYPTION_KEY;
   config.introspectionToken = vars.INTROSPECTION_TOKEN;
   config.publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
   config.bcryptRounds = vars.BCRYPT_ROUNDS;
@@ -179,5 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   config.auditRetentionDays = vars.AUDIT_RETENTION_DAYS;
   config.metricsToken = vars.METRICS_TOKEN;
+  config.secrets = {
+    key: vars.SECRETS_ENCRYPTION_KEY,
+    previousKeys: list(vars.SECRETS_ENCRYPTION_KEYS_PREVIOUS),
+  };
   return config;
 }

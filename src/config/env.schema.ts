@@ -14,6 +14,10 @@ import {
 } from 'class-validator';
 
 const RATE_LIMIT = /^\d+\/\d+$/;
+/** 32 bytes in base64: 43 characters and one `=` of padding (optional). */
+const BASE64_32 = '[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=?';
+const BASE64_32_BYTES = new RegExp(`^${BASE64_32}$`);
+const BASE64_32_BYTES_LIST = new RegExp(`^\\s*${BASE64_32}\\s*(,\\s*${BASE64_32}\\s*)*$`);
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
@@ -57,10 +61,6 @@ export class EnvironmentVariables {
   @Max(31536000)
   REFRESH_TOKEN_TTL_SECONDS = 604800;
   @IsOptional() @Type(() => Number) @IsInt() @Min(4) @Max(15) BCRYPT_ROUNDS = 12;
-  @IsOptional()
-  @IsString()
-  @MinLength(32, { message: 'SECRETS_ENCRYPTION_KEY must be at least 32 characters' })
-  SECRETS_ENCRYPTION_KEY?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) JWT_KEY_ROTATION_SECONDS = 2592000;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) JWT_KEY_PREPUBLISH_SECONDS = 86400;
   @IsOptional()
@@ -102,6 +102,20 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsIn(['true', 'false']) MIGRATIONS_RUN = 'true';
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) AUDIT_RETENTION_DAYS?: number;
+
+  /** Base64 of 32 random bytes: `openssl rand -base64 32`. */
+  @IsOptional()
+  @Matches(BASE64_32_BYTES, {
+    message: 'SECRETS_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+  })
+  SECRETS_ENCRYPTION_KEY?: string;
+  /** Comma-separated retired keys: they still decrypt, never encrypt. */
+  @IsOptional()
+  @Matches(BASE64_32_BYTES_LIST, {
+    message:
+      'SECRETS_ENCRYPTION_KEYS_PREVIOUS must be a comma-separated list of 32-byte base64 keys',
+  })
+  SECRETS_ENCRYPTION_KEYS_PREVIOUS?: string;
 
   @IsOptional()
   @IsString()

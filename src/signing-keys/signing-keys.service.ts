@@ -10,7 +10,7 @@ import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { SecretBox } from '../common/secret-box';
+import { SecretBox } from '../crypto/secret-box';
 import { AppConfig } from '../config/app-config';
 import type { AsymmetricAlgorithm } from '../config/env.schema';
 import { RevocationService } from '../sessions/revocation.service';
@@ -40,6 +40,9 @@ export interface SigningKey {
 }
 
 const toSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/** The AAD a private key is sealed under: it opens only as the key of its own row. */
+export const sealContext = (kid: string) => `signing-key:${kid}`;
 
 /**
  * The keys the service signs RS256/ES256/EdDSA tokens with: generated here, stored in
@@ -163,11 +166,12 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
    */
   async revoke(kid: string): Promise<{ revoked: boolean; replacementKid?: string }> {
     const result = await this.repository.withCreatorLock(async (manager) => {
-      const revokedAt = new Date(this.clock.now());
+      const revokedAt = this.clock.now();
       if (!(await this.repository.revoke(manager, kid, revokedAt))) return { revoked: false };
       const ring = this.ringOf(await this.repository.findByAlg(this.alg, manager));
       const active = ring.active(this.now());
-      const replacement = active?.kid === kid ? (await this.startNextKey(manager, 'now')).kid : undefined;
+      const replacement =
+        active?.kid === kid ? (await this.startNextKey(manager, 'now')).kid : undefined;
       await this.audit.record(manager, {
         userId: null,
         action: 'SIGNING_KEY_REVOKED',
@@ -231,7 +235,7 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
   }
 
   private now() {
-    return Math.floor(this.clock.now() / 1000);
+    return Math.floor(this.clock.now().getTime() / 1000);
   }
 
   private maxTokenTtlSeconds() {
@@ -281,7 +285,7 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
       kid: material.kid,
       alg: this.alg,
       publicJwk: material.publicJwk,
-      privateKeySealed: this.box.seal(material.privatePem, material.kid),
+      privateKeySealed: this.box.seal(material.privatePem, sealContext(material.kid)),
       activatesAt: new Date(activatesAt * 1000),
     });
     this.logger.log(
@@ -329,7 +333,12 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
     if (!key) {
       const sealed = this.sealed.get(kid);
       key = Promise.resolve()
-        .then(() => importPrivateKey(this.alg, this.box.open(sealed ?? '', kid)))
+        .then(() =>
+          importPrivateKey(
+            this.alg,
+            this.box.open(sealed ?? '', sealContext(kid)).toString('utf8'),
+          ),
+        )
         .catch((err: Error) => {
           this.privateKeys.delete(kid);
           throw new Error(`signing key ${kid} cannot be opened: ${err.message}`);
@@ -339,25 +348,17 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
     return key;
   }
 
-  /**
-   * Fails start-up when the active key was sealed with another encryption key, unless the
-   * encryption key is itself a throwaway (development without one set): then a new key
-   * starts signing, and tokens of the old one still verify with its public half.
-   */
+  /** Fails start-up when the active key cannot be opened (another SECRETS_ENCRYPTION_KEY). */
   private async ensureUsableActiveKey() {
     const active = this.ring.active(this.now());
     if (!active) return;
     try {
       await this.privateKey(active.kid);
     } catch (err) {
-      if (!this.config.secretsKeyGenerated) {
-        throw new Error(
-          `${(err as Error).message}; is SECRETS_ENCRYPTION_KEY the one the keys were created with?`,
-          { cause: err },
-        );
-      }
-      this.logger.warn('signing key sealed with an earlier throwaway encryption key: rotating');
-      await this.rotate();
+      throw new Error(
+        `${(err as Error).message}; set SECRETS_ENCRYPTION_KEY (or SECRETS_ENCRYPTION_KEYS_PREVIOUS) to the key it was sealed with`,
+        { cause: err },
+      );
     }
   }
 }

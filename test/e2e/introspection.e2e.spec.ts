@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { Clock } from '../../src/common/clock';
 import { bearer, createUser, expectErrorEnvelope } from '../utils/factories';
+import { advanceClock } from '../utils/signing-keys';
 import { createTestApp, TestApp } from '../utils/test-app';
 
 const INTROSPECTION_TOKEN = 'introspection-token-0123456789abcdef';
@@ -35,7 +35,19 @@ describe.each([
       expect(res.status).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(Object.keys(res.body).sort()).toEqual(
-        ['active', 'sub', 'sid', 'role', 'jti', 'iat', 'exp', 'iss', 'aud', 'aal', 'token_type'].sort(),
+        [
+          'active',
+          'sub',
+          'sid',
+          'role',
+          'jti',
+          'iat',
+          'exp',
+          'iss',
+          'aud',
+          'aal',
+          'token_type',
+        ].sort(),
       );
       expect(res.body).toMatchObject({
         active: true,
@@ -78,12 +90,11 @@ describe.each([
 
   it('an expired token is inactive', async () => {
     const user = await createUser(t.http);
-    const clock = t.app.get(Clock);
-    clock.advance(70);
+    advanceClock(t, 70);
     try {
       expect((await introspectJson(user.accessToken)).body).toEqual({ active: false });
     } finally {
-      clock.advance(-70);
+      advanceClock(t, -70);
     }
   });
 

@@ -15,7 +15,7 @@ import {
   SigningKeysService,
 } from '../../src/signing-keys/signing-keys.service';
 import { bearer, createUser, expectErrorEnvelope, login } from '../utils/factories';
-import { decodeJose, privateKeyOf } from '../utils/signing-keys';
+import { advanceClock, decodeJose, privateKeyOf } from '../utils/signing-keys';
 import { createTestApp, FAST_ENV, TestApp } from '../utils/test-app';
 import { createTestStorage, usingPostgres, usingRedis } from '../utils/test-env';
 
@@ -130,7 +130,7 @@ describe.each(['RS256', 'ES256', 'EdDSA'] as const)('JWT_ALGORITHM=%s', (alg) =>
       .query<Array<{ private_key_sealed: string }>>('SELECT private_key_sealed FROM signing_keys');
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
-      expect(row.private_key_sealed).toMatch(/^v1\.[A-Za-z0-9_-]+$/);
+      expect(row.private_key_sealed).toMatch(/^v1\.[A-Za-z0-9_.-]+$/);
       expect(row.private_key_sealed).not.toContain('PRIVATE KEY');
     }
   });
@@ -165,7 +165,6 @@ describe('scheduled rotation (clock seam)', () => {
   const ROTATION = 1000;
   const PREPUBLISH = 200;
   let t: TestApp;
-  let clock: Clock;
   let keys: SigningKeysService;
 
   beforeAll(async () => {
@@ -176,11 +175,12 @@ describe('scheduled rotation (clock seam)', () => {
       ACCESS_TOKEN_TTL_SECONDS: '300',
       REFRESH_TOKEN_TTL_SECONDS: '600',
     });
-    clock = t.app.get(Clock);
     keys = t.app.get(SigningKeysService);
   });
   afterAll(() => t.close());
 
+  const advance = (seconds: number) => advanceClock(t, seconds);
+  const nowMs = () => t.app.get(Clock).now().getTime();
   const kidOf = (token: string) => decodeJose(token, 0).kid as string;
 
   it('publishes the next key before it signs, keeps old tokens until they expire, then drops the key', async () => {
@@ -191,12 +191,12 @@ describe('scheduled rotation (clock seam)', () => {
     expect(published.maxAge).toBeLessThanOrEqual(ROTATION);
 
     // Not due yet: nothing new.
-    clock.advance(ROTATION - PREPUBLISH - 10);
+    advance(ROTATION - PREPUBLISH - 10);
     await keys.maintain();
     expect((await jwksOf(t)).jwks.keys).toHaveLength(1);
 
     // Due: the next key is published while the first still signs.
-    clock.advance(20);
+    advance(20);
     await keys.maintain();
     published = await jwksOf(t);
     const kids = published.jwks.keys.map((k) => k.kid);
@@ -207,15 +207,14 @@ describe('scheduled rotation (clock seam)', () => {
     expect(kidOf(beforeSwitch.accessToken)).toBe(first);
     const [row] = await t.app
       .get(DataSource)
-      .query<
-        Array<{ activates_at: Date; created_at: Date }>
-      >('SELECT activates_at, created_at FROM signing_keys WHERE kid = $1', [second]);
-    expect(row.activates_at.getTime() - clock.now()).toBeGreaterThanOrEqual(
-      (PREPUBLISH - 1) * 1000,
-    );
+      .query<Array<{ activates_at: Date; created_at: Date }>>(
+        'SELECT activates_at, created_at FROM signing_keys WHERE kid = $1',
+        [second],
+      );
+    expect(row.activates_at.getTime() - nowMs()).toBeGreaterThanOrEqual((PREPUBLISH - 1) * 1000);
 
     // The second key signs once its time comes; the first key's tokens still work.
-    clock.advance(PREPUBLISH);
+    advance(PREPUBLISH);
     const afterSwitch = await login(t.http, user.email, user.password);
     expect(kidOf(afterSwitch.accessToken)).toBe(second);
     await me(t, beforeSwitch.accessToken).expect(200);
@@ -230,15 +229,15 @@ describe('scheduled rotation (clock seam)', () => {
     // A token of the retired key issued after its retirement: refused, though validly signed.
     const late = await new SignJWT(decodeJose(beforeSwitch.accessToken, 1))
       .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: first })
-      .setIssuedAt(Math.floor(clock.now() / 1000))
+      .setIssuedAt(Math.floor(nowMs() / 1000))
       .sign(await privateKeyOf(t, first));
     await me(t, late).expect(401);
 
     // Past the old access token's expiry: refused.
-    clock.advance(300);
+    advance(300);
     await me(t, beforeSwitch.accessToken).expect(401);
     // Past the longest token life after retirement: the first key leaves the JWKS.
-    clock.advance(301);
+    advance(301);
     await keys.maintain();
     published = await jwksOf(t);
     expect(published.jwks.keys.map((k) => k.kid)).not.toContain(first);
@@ -248,9 +247,9 @@ describe('scheduled rotation (clock seam)', () => {
   it('audits each key creation as SIGNING_KEY_ROTATED without key material', async () => {
     const rows = await t.app
       .get(DataSource)
-      .query<
-        Array<{ details: Record<string, unknown> }>
-      >(`SELECT details FROM audit_logs WHERE action = 'SIGNING_KEY_ROTATED' ORDER BY created_at`);
+      .query<Array<{ details: Record<string, unknown> }>>(
+        `SELECT details FROM audit_logs WHERE action = 'SIGNING_KEY_ROTATED' ORDER BY created_at`,
+      );
     expect(rows.map((r) => r.details.reason)).toEqual(['initial', 'scheduled']);
     expect(JSON.stringify(rows)).not.toMatch(/PRIVATE|"d":/);
   });
@@ -314,7 +313,7 @@ describe('key revocation and manual rotation', () => {
     await keysCli('rotate');
     await replicasCatchUp();
     // The rotated key signs a few seconds after the command.
-    for (const t of [a, b]) t.app.get(Clock).advance(ROTATION_LEAD_SECONDS + 1);
+    for (const t of [a, b]) advanceClock(t, ROTATION_LEAD_SECONDS + 1);
     const fresh = await login(b.http, user.email, user.password);
     const after = decodeJose(fresh.accessToken, 0).kid;
     expect(after).not.toBe(before);
@@ -324,9 +323,9 @@ describe('key revocation and manual rotation', () => {
     await me(b, fresh.accessToken).expect(200);
     const audit = await a.app
       .get(DataSource)
-      .query<
-        Array<{ details: { reason: string } }>
-      >(`SELECT details FROM audit_logs WHERE action = 'SIGNING_KEY_ROTATED'`);
+      .query<Array<{ details: { reason: string } }>>(
+        `SELECT details FROM audit_logs WHERE action = 'SIGNING_KEY_ROTATED'`,
+      );
     expect(audit.map((r) => r.details.reason)).toContain('manual');
   });
 
@@ -351,9 +350,9 @@ describe('key revocation and manual rotation', () => {
     await me(b, fresh.accessToken).expect(200);
     const [row] = await a.app
       .get(DataSource)
-      .query<
-        Array<{ details: Record<string, unknown> }>
-      >(`SELECT details FROM audit_logs WHERE action = 'SIGNING_KEY_REVOKED'`);
+      .query<Array<{ details: Record<string, unknown> }>>(
+        `SELECT details FROM audit_logs WHERE action = 'SIGNING_KEY_REVOKED'`,
+      );
     expect(row.details.kid).toBe(kid);
   });
 });
