@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../common/decorators';
-import { RevocationService } from '../sessions/revocation.service';
+import { SessionsService } from '../sessions/sessions.service';
 import type { UserEntity } from '../users/user.entity';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { AccessClaims, TokenService } from './token.service';
 
 export interface Authenticated {
@@ -21,8 +21,8 @@ export interface Authenticated {
 export class AccessTokenVerifier {
   constructor(
     private readonly tokens: TokenService,
-    private readonly revocations: RevocationService,
-    private readonly users: UsersRepository,
+    private readonly sessions: SessionsService,
+    private readonly users: UsersService,
   ) {}
 
   /** The token's principal, or null when it is not (or no longer) a valid access token. */
@@ -30,7 +30,7 @@ export class AccessTokenVerifier {
     const verified = await this.tokens.verifyAccess(token);
     if (!verified) return null;
     const { claims, kid } = verified;
-    if (await this.revocations.isRevoked(claims.sid, kid)) return null;
+    if (await this.sessions.isRevoked(claims.sid, kid)) return null;
     const user = await this.users.findActiveBySession(claims.sub, claims.sid);
     if (!user) return null;
     const principal: Principal = {

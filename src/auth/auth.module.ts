@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { CredentialsModule } from '../credentials/credentials.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { UsersModule } from '../users/users.module';
@@ -7,14 +8,12 @@ import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { IntrospectionController } from './introspection.controller';
-import { LockoutService } from './lockout.service';
-import { PasswordService } from './password.service';
 import { TokenService } from './token.service';
 
 @Module({
-  imports: [UsersModule, SessionsModule, AuditModule, SigningKeysModule],
+  imports: [CredentialsModule, UsersModule, SessionsModule, AuditModule, SigningKeysModule],
   controllers: [AuthController, IntrospectionController],
-  providers: [AuthService, PasswordService, TokenService, LockoutService, AccessTokenVerifier],
-  exports: [PasswordService, LockoutService, AccessTokenVerifier],
+  providers: [AuthService, TokenService, AccessTokenVerifier],
+  exports: [AccessTokenVerifier],
 })
 export class AuthModule {}

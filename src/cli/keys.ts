@@ -1,28 +1,37 @@
-import { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
-import { Clock } from '../common/clock';
-import { loadEncryptionKeys } from '../crypto/encryption-keys';
-import { SecretBox } from '../crypto/secret-box';
+import { DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import type { AppConfig } from '../config/app-config';
-import { dataSourceOptions } from '../database/data-source-options';
-import { RevocationService } from '../sessions/revocation.service';
-import { SigningKeysRepository } from '../signing-keys/signing-keys.repository';
+import { ConfigModule } from '../config/config.module';
+import { CryptoModule } from '../crypto/crypto.module';
+import { DatabaseModule } from '../database/database.module';
+import { MetricsModule } from '../metrics/metrics.module';
+import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { SigningKeysService } from '../signing-keys/signing-keys.service';
-import { KvStore } from '../store/kv-store';
-import { MemoryKvStore } from '../store/memory-kv-store';
-import { RedisKvStore } from '../store/redis-kv-store';
-import { createRedis } from '../store/store.module';
+import { StoreModule } from '../store/store.module';
 import type { CliIo } from './cli-io';
 
 export const KEYS_USAGE = `usage: npm run cli -- keys rotate
        npm run cli -- keys revoke <kid>
-  rotate: the next signing key (pre-published, or a new one) starts signing now.
+  rotate: the next signing key (pre-published, or a new one) starts signing in a few seconds.
   revoke: tokens signed by <kid> are refused at once by every replica (through Redis);
           revoking the active key starts the next one.`;
 
-function secretBox(config: AppConfig) {
-  const { current, previous } = loadEncryptionKeys(config);
-  return new SecretBox(current, previous);
+/** The signing keys with their database, Redis and encryption key, without the HTTP side. */
+@Module({})
+class KeysCliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: KeysCliModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config, { retry: false }),
+        StoreModule,
+        MetricsModule,
+        CryptoModule,
+        SigningKeysModule,
+      ],
+    };
+  }
 }
 
 /** `keys rotate` / `keys revoke <kid>`, against the service's own database and Redis. */
@@ -50,22 +59,12 @@ export async function runKeysCommand(
       'note: REDIS_URL is unset; a running instance sees this change at its next key reload (within a minute)\n',
     );
   }
-  const dataSource = await new DataSource({
-    ...dataSourceOptions(config),
-    logging: ['error'],
-  }).initialize();
-  const redis = config.redisUrl ? createRedis(config.redisUrl, config.redisKeyPrefix) : null;
-  const store: KvStore = redis ? new RedisKvStore(redis) : new MemoryKvStore();
+  const app = await NestFactory.createApplicationContext(KeysCliModule.forRoot(config), {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
   try {
-    const keys = new SigningKeysService(
-      new SigningKeysRepository(dataSource),
-      store,
-      new RevocationService(store, config),
-      new AuditService(dataSource),
-      config,
-      new Clock(),
-      secretBox(config),
-    );
+    const keys = app.get(SigningKeysService);
     if (action === 'rotate') {
       const { kid: next, previousKid } = await keys.rotate();
       io.stdout.write(`rotated: ${next} signs from now on (previous: ${previousKid ?? 'none'})\n`);
@@ -81,8 +80,6 @@ export async function runKeysCommand(
     );
     return 0;
   } finally {
-    if (store instanceof MemoryKvStore) store.onModuleDestroy();
-    await redis?.quit().catch(() => undefined);
-    await dataSource.destroy();
+    await app.close();
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { AsymmetricAlgorithm } from '../config/env.schema';
 import { SigningKeyEntity } from './signing-key.entity';
 
@@ -8,36 +9,29 @@ const KEY_CREATOR_LOCK = 0x21_5e7c;
 
 @Injectable()
 export class SigningKeysRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   /** Every key of one algorithm, revoked ones included (they keep their place in the schedule). */
-  findByAlg(alg: AsymmetricAlgorithm, manager = this.dataSource.manager) {
-    return manager.find(SigningKeyEntity, { where: { alg }, order: { activatesAt: 'ASC' } });
+  findByAlg(alg: AsymmetricAlgorithm) {
+    return this.txHost.tx.find(SigningKeyEntity, { where: { alg }, order: { activatesAt: 'ASC' } });
   }
 
-  findByKid(kid: string) {
-    return this.dataSource.manager.findOneBy(SigningKeyEntity, { kid });
+  /** Waits for, then holds until the ambient transaction ends, the key creators' lock. */
+  async lockCreators(): Promise<void> {
+    await this.txHost.tx.query('SELECT pg_advisory_xact_lock($1)', [KEY_CREATOR_LOCK]);
   }
 
-  /** Runs `work` in a transaction holding the creator lock (waits for another holder). */
-  withCreatorLock<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [KEY_CREATOR_LOCK]);
-      return work(manager);
-    });
+  async insert(key: Omit<SigningKeyEntity, 'createdAt' | 'revokedAt'>) {
+    await this.txHost.tx.insert(SigningKeyEntity, { ...key, revokedAt: null });
   }
 
-  insert(manager: EntityManager, key: Omit<SigningKeyEntity, 'createdAt' | 'revokedAt'>) {
-    return manager.insert(SigningKeyEntity, { ...key, revokedAt: null });
-  }
-
-  setActivation(manager: EntityManager, kid: string, activatesAt: Date) {
-    return manager.update(SigningKeyEntity, { kid }, { activatesAt });
+  async setActivation(kid: string, activatesAt: Date) {
+    await this.txHost.tx.update(SigningKeyEntity, { kid }, { activatesAt });
   }
 
   /** Marks the key revoked; false when it does not exist or already was. */
-  async revoke(manager: EntityManager, kid: string, at: Date): Promise<boolean> {
-    const result = await manager
+  async revoke(kid: string, at: Date): Promise<boolean> {
+    const result = await this.txHost.tx
       .createQueryBuilder()
       .update(SigningKeyEntity)
       .set({ revokedAt: at })

@@ -6,14 +6,14 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { CryptoKey } from 'jose';
-import type { EntityManager } from 'typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { SecretBox } from '../crypto/secret-box';
 import { AppConfig } from '../config/app-config';
 import type { AsymmetricAlgorithm } from '../config/env.schema';
-import { RevocationService } from '../sessions/revocation.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { KvStore } from '../store/kv-store';
 import { KeyRing, RingKey } from './key-ring';
 import { generateKeyMaterial, importPrivateKey, importPublicKey, jwkOf } from './key-material';
@@ -67,7 +67,7 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
   constructor(
     private readonly repository: SigningKeysRepository,
     private readonly store: KvStore,
-    private readonly revocations: RevocationService,
+    private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -118,45 +118,53 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
     await this.reload();
     const due = this.ring.due(this.now());
     if (!due || due.createAt > this.now()) return;
-    await this.repository.withCreatorLock(async (manager) => {
-      // Another replica may have created it while this one waited for the lock.
-      const ring = this.ringOf(await this.repository.findByAlg(this.alg, manager));
-      const now = this.now();
-      const again = ring.due(now);
-      if (!again || again.createAt > now) return;
-      const first = !ring.active(now);
-      const kid = await this.createKey(manager, again.activatesAt);
-      await this.audit.record(manager, {
-        userId: null,
-        action: 'SIGNING_KEY_ROTATED',
-        resource: 'signing_key',
-        details: {
-          kid,
-          alg: this.alg,
-          activates_at: new Date(again.activatesAt * 1000).toISOString(),
-          reason: first ? 'initial' : 'scheduled',
-        },
-      });
-    });
-    await this.bumpGeneration();
+    if (await this.createDueKey()) await this.bumpGeneration();
     await this.reload();
+  }
+
+  @Transactional()
+  private async createDueKey(): Promise<boolean> {
+    await this.repository.lockCreators();
+    // Another replica may have created it while this one waited for the lock.
+    const ring = this.ringOf(await this.repository.findByAlg(this.alg));
+    const now = this.now();
+    const due = ring.due(now);
+    if (!due || due.createAt > now) return false;
+    const first = !ring.active(now);
+    const kid = await this.createKey(due.activatesAt);
+    await this.audit.record({
+      userId: null,
+      action: 'SIGNING_KEY_ROTATED',
+      resource: 'signing_key',
+      details: {
+        kid,
+        alg: this.alg,
+        activates_at: new Date(due.activatesAt * 1000).toISOString(),
+        reason: first ? 'initial' : 'scheduled',
+      },
+    });
+    return true;
   }
 
   /** `keys rotate`: the next key (pre-published or new) starts signing in ROTATION_LEAD_SECONDS. */
   async rotate(): Promise<{ kid: string; previousKid?: string }> {
-    const result = await this.repository.withCreatorLock(async (manager) => {
-      const outcome = await this.startNextKey(manager, 'soon');
-      await this.audit.record(manager, {
-        userId: null,
-        action: 'SIGNING_KEY_ROTATED',
-        resource: 'signing_key',
-        details: { kid: outcome.kid, previous_kid: outcome.previousKid ?? null, reason: 'manual' },
-      });
-      return outcome;
-    });
+    const result = await this.rotateLocked();
     await this.bumpGeneration();
     await this.reload();
     return result;
+  }
+
+  @Transactional()
+  private async rotateLocked() {
+    await this.repository.lockCreators();
+    const outcome = await this.startNextKey('soon');
+    await this.audit.record({
+      userId: null,
+      action: 'SIGNING_KEY_ROTATED',
+      resource: 'signing_key',
+      details: { kid: outcome.kid, previous_kid: outcome.previousKid ?? null, reason: 'manual' },
+    });
+    return outcome;
   }
 
   /**
@@ -165,27 +173,29 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
    * active key starts the next one at once.
    */
   async revoke(kid: string): Promise<{ revoked: boolean; replacementKid?: string }> {
-    const result = await this.repository.withCreatorLock(async (manager) => {
-      const revokedAt = this.clock.now();
-      if (!(await this.repository.revoke(manager, kid, revokedAt))) return { revoked: false };
-      const ring = this.ringOf(await this.repository.findByAlg(this.alg, manager));
-      const active = ring.active(this.now());
-      const replacement =
-        active?.kid === kid ? (await this.startNextKey(manager, 'now')).kid : undefined;
-      await this.audit.record(manager, {
-        userId: null,
-        action: 'SIGNING_KEY_REVOKED',
-        resource: 'signing_key',
-        details: { kid, replacement_kid: replacement ?? null },
-      });
-      await this.revocations.revokeSigningKey(kid, this.maxTokenTtlSeconds());
-      return { revoked: true, replacementKid: replacement };
-    });
+    const result = await this.revokeLocked(kid);
     if (result.revoked) {
       await this.bumpGeneration();
       await this.reload();
     }
     return result;
+  }
+
+  @Transactional()
+  private async revokeLocked(kid: string): Promise<{ revoked: boolean; replacementKid?: string }> {
+    await this.repository.lockCreators();
+    if (!(await this.repository.revoke(kid, this.clock.now()))) return { revoked: false };
+    const ring = this.ringOf(await this.repository.findByAlg(this.alg));
+    const replacement =
+      ring.active(this.now())?.kid === kid ? (await this.startNextKey('now')).kid : undefined;
+    await this.audit.record({
+      userId: null,
+      action: 'SIGNING_KEY_REVOKED',
+      resource: 'signing_key',
+      details: { kid, replacement_kid: replacement ?? null },
+    });
+    await this.sessions.revokeSigningKey(kid, this.maxTokenTtlSeconds());
+    return { revoked: true, replacementKid: replacement };
   }
 
   /**
@@ -263,8 +273,8 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
    * ROTATION_LEAD_SECONDS later, so that no replica signs with the old key past its
    * retirement; after a revocation, at once (the revoked key's tokens die anyway).
    */
-  private async startNextKey(manager: EntityManager, when: 'soon' | 'now') {
-    const ring = this.ringOf(await this.repository.findByAlg(this.alg, manager));
+  private async startNextKey(when: 'soon' | 'now') {
+    const ring = this.ringOf(await this.repository.findByAlg(this.alg));
     const now = this.now();
     const previous = ring.active(now);
     const activatesAt = Math.max(
@@ -273,15 +283,15 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
     );
     const next = ring.next(now);
     if (next) {
-      await this.repository.setActivation(manager, next.kid, new Date(activatesAt * 1000));
+      await this.repository.setActivation(next.kid, new Date(activatesAt * 1000));
       return { kid: next.kid, previousKid: previous?.kid };
     }
-    return { kid: await this.createKey(manager, activatesAt), previousKid: previous?.kid };
+    return { kid: await this.createKey(activatesAt), previousKid: previous?.kid };
   }
 
-  private async createKey(manager: EntityManager, activatesAt: number): Promise<string> {
+  private async createKey(activatesAt: number): Promise<string> {
     const material = await generateKeyMaterial(this.alg);
-    await this.repository.insert(manager, {
+    await this.repository.insert({
       kid: material.kid,
       alg: this.alg,
       publicJwk: material.publicJwk,
