@@ -9,12 +9,11 @@ import {
   SignJWT,
 } from 'jose';
 import { AppError } from '../common/app-error';
-import { Clock } from '../common/clock';
+import { Clock, CLOCK_LEEWAY_SECONDS } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { SigningKeysService } from '../signing-keys/signing-keys.service';
-import type { Role } from '../users/user.entity';
+import type { Role } from '../common/roles';
 
-export const CLOCK_LEEWAY_SECONDS = 5;
 /** Our tokens are ~500 characters; anything far larger is refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
 

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { CLOCK_LEEWAY_SECONDS } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { KvStore } from '../store/kv-store';
-
-const LEEWAY_SECONDS = 5;
 
 /**
  * Shared revocation list of sessions, so that every replica rejects a revoked session's
@@ -17,24 +16,22 @@ export class RevocationService {
   ) {}
 
   async revokeSessions(sessionIds: string[]) {
-    const ttl = this.config.jwt.accessTtlSeconds + LEEWAY_SECONDS;
+    const ttl = this.config.jwt.accessTtlSeconds + CLOCK_LEEWAY_SECONDS;
     await Promise.all(sessionIds.map((id) => this.store.set(key(id), '1', ttl)));
   }
 
   /** A revoked signing key: every replica refuses its tokens on their next use. */
   async revokeSigningKey(kid: string, ttlSeconds: number) {
-    await this.store.set(kidKey(kid), '1', ttlSeconds + LEEWAY_SECONDS);
+    await this.store.set(kidKey(kid), '1', ttlSeconds + CLOCK_LEEWAY_SECONDS);
   }
 
   isSigningKeyRevoked(kid: string) {
-    return this.store.existsAny(kidKey(kid));
+    return this.store.exists(kidKey(kid));
   }
 
   /** The session, or the key that signed the token (when it has a kid), is revoked: one round trip. */
   isRevoked(sessionId: string, kid?: string) {
-    return kid
-      ? this.store.existsAny(key(sessionId), kidKey(kid))
-      : this.store.existsAny(key(sessionId));
+    return kid ? this.store.exists(key(sessionId), kidKey(kid)) : this.store.exists(key(sessionId));
   }
 }
 

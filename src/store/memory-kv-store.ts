@@ -32,7 +32,7 @@ export class MemoryKvStore extends KvStore implements OnModuleDestroy {
     return Promise.resolve();
   }
 
-  existsAny(...keys: string[]) {
+  exists(...keys: string[]) {
     return Promise.resolve(keys.some((key) => this.read(key) !== null));
   }
 
@@ -51,10 +51,6 @@ export class MemoryKvStore extends KvStore implements OnModuleDestroy {
     if (this.read(key) !== null) return Promise.resolve(false);
     this.write(key, value, ttlSeconds);
     return Promise.resolve(true);
-  }
-
-  ping() {
-    return Promise.resolve();
   }
 
   private read(key: string): string | null {
