@@ -18,11 +18,11 @@ const OPTIONS = { issuer: 'perfect21-auth', audience: 'perfect21-api' };
 
 async function keysFor(alg: JwtAlgorithm): Promise<{ sign: CryptoKey; verify: CryptoKey }> {
   if (alg.startsWith('HS')) {
-    const key = (await createSecretKey(Buffer.from('x'.repeat(48))).toCryptoKey(
+    const key = createSecretKey(Buffer.from('x'.repeat(48))).toCryptoKey(
       { name: 'HMAC', hash: 'SHA-256' },
       false,
       ['sign', 'verify'],
-    )) as unknown as CryptoKey;
+    );
     return { sign: key, verify: key };
   }
   const material = await generateKeyMaterial(alg as 'RS256' | 'ES256' | 'EdDSA');

@@ -128,7 +128,7 @@ interface Verified<T> {
  */
 @Injectable()
 export class TokenService {
-  private readonly hmacKey?: Promise<CryptoKey>;
+  private readonly hmacKey?: CryptoKey;
   private readonly verifiedAccess = new Map<string, Verified<AccessClaims>>();
 
   constructor(
@@ -143,7 +143,7 @@ export class TokenService {
         { name: 'HMAC', hash },
         false,
         ['sign', 'verify'],
-      ) as unknown as Promise<CryptoKey>;
+      );
     }
   }
 
@@ -267,7 +267,7 @@ export class TokenService {
 
   private async signer(): Promise<Signer> {
     const { algorithm } = this.config.jwt;
-    if (this.hmacKey) return { key: await this.hmacKey, header: { alg: algorithm, typ: 'JWT' } };
+    if (this.hmacKey) return { key: this.hmacKey, header: { alg: algorithm, typ: 'JWT' } };
     const { kid, key } = await this.keys.signingKey();
     return { key, header: { alg: algorithm, typ: 'JWT', kid } };
   }
