@@ -9,6 +9,7 @@ const MAY_IMPORT = {
   store: ['config'],
   metrics: ['common', 'config'],
   audit: ['common', 'config', 'metrics'],
+  crypto: ['config'],
   credentials: ['common', 'config', 'store'],
   sessions: ['audit', 'common', 'config', 'metrics', 'store'],
   users: ['audit', 'common', 'config', 'credentials', 'metrics', 'sessions'],
@@ -24,6 +25,7 @@ const MAY_IMPORT = {
     'metrics',
     'rate-limit',
     'sessions',
+    'signing-keys',
     'users',
   ],
   'account-recovery': [
@@ -37,10 +39,11 @@ const MAY_IMPORT = {
     'store',
     'users',
   ],
+  'signing-keys': ['audit', 'common', 'config', 'crypto', 'sessions', 'store'],
   health: ['common', 'config', 'store'],
   // The composition layer: the data source lists every entity; the CLIs build contexts.
-  database: ['audit', 'config', 'email-tokens', 'mail', 'sessions', 'users'],
-  cli: ['app', 'audit', 'common', 'config', 'database', 'metrics', 'store', 'users'],
+  database: ['audit', 'config', 'email-tokens', 'mail', 'sessions', 'signing-keys', 'users'],
+  cli: ['app', 'audit', 'common', 'config', 'crypto', 'database', 'metrics', 'signing-keys', 'store', 'users'],
   // The files directly in src/ (app.module, app.factory, main, ...): they assemble everything.
   app: [
     'account-recovery',
@@ -48,6 +51,7 @@ const MAY_IMPORT = {
     'auth',
     'common',
     'config',
+    'crypto',
     'database',
     'health',
     'metrics',

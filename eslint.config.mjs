@@ -11,6 +11,7 @@ export default tseslint.config(
       'data/',
       'eslint.config.mjs',
       'jest.config.js',
+      'examples/',
       // Type-checked by test/client/generated-client.spec.ts against types it generates.
       'test/client/flow.ts',
       'test/client/generated/',

@@ -72,7 +72,8 @@ async function main() {
   const loadBefore = loadavg().map((v) => Math.round(v * 100) / 100);
   log(
     `bench (${quick ? 'quick' : 'full'}): ${cores} cores, ${Math.round(totalmem() / 2 ** 30)} GB, ` +
-      `node ${process.version}, load ${loadBefore.join(' ')}`,
+      `node ${process.version}, load ${loadBefore.join(' ')}, ` +
+      `JWT_ALGORITHM ${process.env.BENCH_JWT_ALGORITHM ?? 'HS256'}`,
   );
 
   const storage = await createBenchStorage(
@@ -96,6 +97,9 @@ async function main() {
     REDIS_URL: storage.redisUrl,
     REDIS_KEY_PREFIX: storage.redisPrefix,
     JWT_SECRET_KEY: randomBytes(48).toString('base64url'),
+    SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // BENCH_JWT_ALGORITHM=EdDSA (or RS256, ES256): the same scenarios with managed keys.
+    JWT_ALGORITHM: process.env.BENCH_JWT_ALGORITHM ?? 'HS256',
     BCRYPT_ROUNDS: String(BCRYPT_ROUNDS),
     RATE_LIMIT_REGISTER: '1000000/3600',
     RATE_LIMIT_LOGIN: '1000000/3600',

@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { JwtService } from '@nestjs/jwt';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { TokenService } from '../src/auth/token.service';
+import { Clock } from '../src/common/clock';
+import { loadEncryptionKeys } from '../src/crypto/encryption-keys';
+import { SecretBox } from '../src/crypto/secret-box';
 import type { AppConfig } from '../src/config/app-config';
+import { importPrivateKey } from '../src/signing-keys/key-material';
+import {
+  sealContext,
+  type SigningKey,
+  type SigningKeysService,
+} from '../src/signing-keys/signing-keys.service';
 
 export interface BenchStorage {
   databaseUrl: string;
@@ -73,18 +81,48 @@ export async function createBenchStorage(
 }
 
 /**
+ * The key the running service signs with (RS256/ES256/EdDSA): it created the key at start-up;
+ * the seeder opens it with the same SECRETS_ENCRYPTION_KEY.
+ */
+async function activeSigningKey(db: Client, config: AppConfig): Promise<SigningKey> {
+  const alg = config.jwt.asymmetric!;
+  const { rows } = await db.query<{ kid: string; private_key_sealed: string }>(
+    `SELECT kid, private_key_sealed FROM signing_keys
+     WHERE alg = $1 AND revoked_at IS NULL AND activates_at <= now()
+     ORDER BY activates_at DESC LIMIT 1`,
+    [alg],
+  );
+  const [row] = rows;
+  const { current, previous } = loadEncryptionKeys(config);
+  const pem = new SecretBox(current, previous)
+    .open(row.private_key_sealed, sealContext(row.kid))
+    .toString('utf8');
+  return { kid: row.kid, alg, key: await importPrivateKey(alg, pem) };
+}
+
+/**
  * Users straight into the table, all with one precomputed hash (hashing thousands of
  * passwords at cost 12 through /register would take minutes), and sessions whose tokens
- * are signed by the service's own TokenService with the service's configuration.
+ * are signed by the service's own TokenService with the service's configuration (and, with
+ * an asymmetric algorithm, the service's active key).
  */
 export class Seeder {
-  private readonly tokens: TokenService;
+  private tokens?: TokenService;
 
   constructor(
     private readonly db: Client,
-    config: AppConfig,
-  ) {
-    this.tokens = new TokenService(new JwtService(), config);
+    private readonly config: AppConfig,
+  ) {}
+
+  private async tokenService(): Promise<TokenService> {
+    if (!this.tokens) {
+      const key = this.config.jwt.asymmetric
+        ? await activeSigningKey(this.db, this.config)
+        : undefined;
+      const keys = { signingKey: () => Promise.resolve(key) } as unknown as SigningKeysService;
+      this.tokens = new TokenService(this.config, keys, new Clock());
+    }
+    return this.tokens;
   }
 
   async users(count: number, passwordHash: string, tag: string): Promise<SeededUser[]> {
@@ -101,10 +139,11 @@ export class Seeder {
   async sessions(users: SeededUser[], perUser = 1): Promise<SeededSession[]> {
     const rows: { id: string; userId: string; jti: string; hash: string; expires: Date }[] = [];
     const sessions: SeededSession[] = [];
+    const tokens = await this.tokenService();
     for (const user of users) {
       for (let i = 0; i < perUser; i++) {
         const id = randomUUID();
-        const pair = this.tokens.issue(user.id, 'user', id);
+        const pair = await tokens.issue(user.id, 'user', id);
         rows.push({
           id,
           userId: user.id,

@@ -9,6 +9,8 @@ import { AppError } from './common/app-error';
 import { clientErrorHandler, frameworkErrors } from './common/framework-errors';
 import { exposeRouteToLogger } from './common/logger-options';
 import { deferJsonErrors } from './common/json-body';
+import { acceptFormBodies } from './common/form-body';
+import { INTROSPECTION_PATH } from './auth/introspection.controller';
 import { requestIdFor } from './common/request-id';
 import { AppConfig } from './config/app-config';
 import { fastifyTrustProxy } from './config/trust-proxy';
@@ -106,6 +108,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 
   const fastify = app.getHttpAdapter().getInstance();
   deferJsonErrors(fastify);
+  acceptFormBodies(fastify, [INTROSPECTION_PATH]);
   installDrainHooks(fastify);
   fastify.addHook('onRequest', exposeRouteToLogger);
   fastify.addHook('onResponse', httpMetricsHook(app.get(MetricsService)));

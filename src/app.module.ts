@@ -1,4 +1,5 @@
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
+import { ClockModule } from './common/clock.module';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditInterceptor } from './audit/audit.interceptor';
@@ -10,6 +11,7 @@ import { RolesGuard } from './auth/roles.guard';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { loggerOptions, logsRequests } from './common/logger-options';
 import { createValidationPipe } from './common/validation';
+import { CryptoModule } from './crypto/crypto.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -28,6 +30,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule,
         LoggerModule.forRoot({
           pinoHttp: loggerOptions(config),
           // Request lines are logged at info: above it, skip the per-request middleware entirely.
@@ -37,6 +40,7 @@ export class AppModule {
         }),
         DatabaseModule.forRoot(config),
         StoreModule,
+        CryptoModule,
         UsersModule,
         SessionsModule,
         AuthModule,

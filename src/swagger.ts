@@ -42,6 +42,7 @@ export function setupSwagger(app: NestFastifyApplication) {
     .addTag('sessions', 'Own active sessions')
     .addTag('audit', 'Audit trail and its hash chain (admin)')
     .addTag('health', 'Liveness and readiness probes')
+    .addTag('discovery', 'JWKS and OpenID discovery, for services that verify our tokens')
     .addBearerAuth({
       type: 'http',
       scheme: 'bearer',
@@ -54,6 +55,14 @@ export function setupSwagger(app: NestFastifyApplication) {
         'the new one. Admin routes need an admin account (ADMIN_EMAIL/ADMIN_PASSWORD). ' +
         'Tokens are verified as RFC8725 (JSON Web Token Best Current Practices) asks.',
     })
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'INTROSPECTION_TOKEN, shared with the resource servers that introspect',
+      },
+      'introspection',
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ErrorResponse],

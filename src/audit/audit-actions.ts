@@ -20,6 +20,8 @@ export const AUDIT_ACTIONS = [
   'EMAIL_VERIFIED',
   'EMAIL_CHANGE_REQUESTED',
   'EMAIL_CHANGED',
+  'SIGNING_KEY_ROTATED',
+  'SIGNING_KEY_REVOKED',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

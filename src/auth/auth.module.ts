@@ -1,27 +1,27 @@
 import { Module } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { EmailTokensModule } from '../email-tokens/email-tokens.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { UsersModule } from '../users/users.module';
+import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { JwtStrategy } from './jwt.strategy';
+import { IntrospectionController } from './introspection.controller';
 import { TokenService } from './token.service';
 
 @Module({
   imports: [
-    PassportModule,
-    JwtModule.register({}),
     CredentialsModule,
     UsersModule,
     SessionsModule,
     AuditModule,
     EmailTokensModule,
+    SigningKeysModule,
   ],
-  controllers: [AuthController],
-  providers: [AuthService, TokenService, JwtStrategy],
+  controllers: [AuthController, IntrospectionController],
+  providers: [AuthService, TokenService, AccessTokenVerifier],
+  exports: [AccessTokenVerifier],
 })
 export class AuthModule {}

@@ -129,8 +129,9 @@ export class AuthService {
 
   /** Rotates the session's refresh token; a token already rotated revokes the session. */
   async refresh(dto: RefreshDto, client: ClientInfo): Promise<{ tokens: IssuedTokens }> {
-    const claims = this.tokens.verifyRefresh(dto.refresh_token);
-    const next = this.tokens.issueRefresh(claims.sub, claims.sid);
+    const { claims, kid } = await this.tokens.verifyRefresh(dto.refresh_token);
+    if (kid && (await this.sessions.isSigningKeyRevoked(kid))) throw AppError.invalidToken();
+    const next = await this.tokens.issueRefresh(claims.sub, claims.sid);
     const outcome = await this.sessions.rotate(
       {
         sessionId: claims.sid,
@@ -142,7 +143,9 @@ export class AuthService {
     );
     if (outcome.kind === 'reused') throw tokenReused();
     if (outcome.kind === 'invalid') throw AppError.invalidToken();
-    return { tokens: this.tokens.withAccess(next.token, claims.sub, outcome.role, claims.sid) };
+    return {
+      tokens: await this.tokens.withAccess(next.token, claims.sub, outcome.role, claims.sid),
+    };
   }
 
   async logout(principal: Principal, client: ClientInfo) {
@@ -202,7 +205,7 @@ export class AuthService {
 
   private async startSession(user: UserEntity, client: ClientInfo) {
     const sessionId = randomUUID();
-    const pair = this.tokens.issue(user.id, user.role ?? 'user', sessionId);
+    const pair = await this.tokens.issue(user.id, user.role ?? 'user', sessionId);
     await this.sessions.start({
       id: sessionId,
       userId: user.id,

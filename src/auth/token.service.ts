@@ -1,9 +1,17 @@
-import { createHash, createSecretKey, KeyObject, randomUUID } from 'node:crypto';
+import { createHash, createSecretKey, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
+import {
+  type CryptoKey,
+  errors,
+  jwtVerify,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  SignJWT,
+} from 'jose';
 import { AppError } from '../common/app-error';
-import { CLOCK_LEEWAY_SECONDS } from '../common/clock';
+import { Clock, CLOCK_LEEWAY_SECONDS } from '../common/clock';
 import { AppConfig } from '../config/app-config';
+import { SigningKeysService } from '../signing-keys/signing-keys.service';
 import type { Role } from '../common/roles';
 
 /** Our tokens are ~500 characters; anything far larger is refused before any parsing. */
@@ -17,6 +25,9 @@ export interface AccessClaims {
   jti: string;
   iat: number;
   exp: number;
+  iss: string;
+  aud: string | string[];
+  aal?: string;
 }
 
 export interface RefreshClaims {
@@ -49,15 +60,9 @@ export interface TokenPair {
   refreshExpiresAt: Date;
 }
 
-/**
- * The secret as a KeyObject: jsonwebtoken first tries to parse a string secret as a PEM
- * key on every call (~290 µs instead of ~5 µs per sign/verify).
- */
-export function signingKey(config: AppConfig): KeyObject {
-  return createSecretKey(Buffer.from(config.jwt.secret, 'utf8'));
-}
-
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+const { JOSEError, JWKSNoMatchingKey } = errors;
 
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -66,7 +71,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isUuid = (v: unknown) => typeof v === 'string' && UUID.test(v);
 
 /**
- * Checks jsonwebtoken skips: a size cap, a JSON object header and payload (a `null` payload
+ * Checks before any parsing by the JWT library: a size cap, a JSON object header and payload (a `null` payload
  * makes it throw a TypeError), and no `crit` header, since we implement no JWS extension
  * (RFC 7515 §4.1.11 requires rejecting what is not understood).
  */
@@ -84,7 +89,7 @@ export function isWellFormedJwt(token: string): boolean {
   }
 }
 
-/** Claims every token must carry beyond what jsonwebtoken checks (it accepts a token without exp). */
+/** Claims every token must carry beyond the registered ones the JWT library checks. */
 export function hasSessionClaims(payload: unknown, type: 'access' | 'refresh'): boolean {
   const p = payload as Record<string, unknown> | null;
   return (
@@ -99,45 +104,89 @@ export function hasSessionClaims(payload: unknown, type: 'access' | 'refresh'): 
   );
 }
 
+/** Verified access tokens kept (claims only) so that a token's next uses skip the signature. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+const HASH_OF = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' } as const;
+
+interface Signer {
+  key: CryptoKey;
+  header: { alg: string; typ: 'JWT'; kid?: string };
+}
+
+interface Verified<T> {
+  claims: T;
+  kid?: string;
+}
+
+/**
+ * Signs and verifies every token with `jose` (WebCrypto keys, imported once): the HS secret,
+ * or with RS256/ES256/EdDSA the active managed key (SigningKeysService), whose kid goes in the
+ * header. Verification pins the one configured algorithm and, for managed keys, needs a
+ * published kid whose signing window holds the token's `iat`; key headers such as `jwk`,
+ * `jku`, `x5u` are never consulted.
+ */
 @Injectable()
 export class TokenService {
-  private readonly key: KeyObject;
+  private readonly hmacKey?: CryptoKey;
+  private readonly verifiedAccess = new Map<string, Verified<AccessClaims>>();
 
   constructor(
-    private readonly jwt: JwtService,
     private readonly config: AppConfig,
+    private readonly keys: SigningKeysService,
+    private readonly clock: Clock,
   ) {
-    this.key = signingKey(config);
+    const { algorithm, secret } = config.jwt;
+    if (!config.jwt.asymmetric) {
+      const hash = HASH_OF[algorithm as keyof typeof HASH_OF];
+      this.hmacKey = createSecretKey(Buffer.from(secret, 'utf8')).toCryptoKey(
+        { name: 'HMAC', hash },
+        false,
+        ['sign', 'verify'],
+      );
+    }
   }
 
   /** Signs an access + refresh pair for a session; the refresh token's hash is what gets stored. */
-  issue(userId: string, role: Role, sessionId: string): TokenPair {
-    const refresh = this.issueRefresh(userId, sessionId);
-    return { ...refresh, tokens: this.withAccess(refresh.token, userId, role, sessionId) };
+  async issue(userId: string, role: Role, sessionId: string): Promise<TokenPair> {
+    const signer = await this.signer();
+    const refresh = await this.issueRefresh(userId, sessionId, signer);
+    return {
+      ...refresh,
+      tokens: await this.withAccess(refresh.token, userId, role, sessionId, signer),
+    };
   }
 
   /** A session's next refresh token; only its hash is stored. */
-  issueRefresh(userId: string, sessionId: string): RefreshToken {
+  async issueRefresh(userId: string, sessionId: string, signer?: Signer): Promise<RefreshToken> {
     const { refreshTtlSeconds } = this.config.jwt;
     const refreshJti = randomUUID();
-    const token = this.sign(
+    const token = await this.sign(
       { sub: userId, type: 'refresh', sid: sessionId, jti: refreshJti },
       refreshTtlSeconds,
+      signer,
     );
     return {
       token,
       refreshJti,
       refreshTokenHash: hashToken(token),
-      refreshExpiresAt: new Date(Date.now() + refreshTtlSeconds * 1000),
+      refreshExpiresAt: new Date(this.clock.now().getTime() + refreshTtlSeconds * 1000),
     };
   }
 
   /** The token response: a fresh access token next to `refreshToken`. */
-  withAccess(refreshToken: string, userId: string, role: Role, sessionId: string): IssuedTokens {
+  async withAccess(
+    refreshToken: string,
+    userId: string,
+    role: Role,
+    sessionId: string,
+    signer?: Signer,
+  ): Promise<IssuedTokens> {
     const { accessTtlSeconds } = this.config.jwt;
-    const access = this.sign(
+    const access = await this.sign(
       { sub: userId, role, type: 'access', sid: sessionId, jti: randomUUID() },
       accessTtlSeconds,
+      signer,
     );
     return {
       access_token: access,
@@ -147,32 +196,91 @@ export class TokenService {
     };
   }
 
-  /** Verifies a refresh token's signature, algorithm, issuer, audience, expiry and type. */
-  verifyRefresh(token: string): RefreshClaims {
-    if (!isWellFormedJwt(token)) throw AppError.invalidToken();
-    let payload: unknown;
-    try {
-      payload = this.jwt.verify(token, {
-        secret: this.key as unknown as string,
-        algorithms: [this.config.jwt.algorithm],
-        issuer: this.config.jwt.issuer,
-        audience: this.config.jwt.audience,
-        clockTolerance: CLOCK_LEEWAY_SECONDS,
-      });
-    } catch {
-      throw AppError.invalidToken();
-    }
-    if (!hasSessionClaims(payload, 'refresh')) throw AppError.invalidToken();
-    return payload as RefreshClaims;
+  /** Verifies a refresh token's signature, algorithm, key, issuer, audience, expiry and type. */
+  async verifyRefresh(token: string): Promise<Verified<RefreshClaims>> {
+    const verified = await this.verify(token, 'refresh');
+    if (!verified) throw AppError.invalidToken();
+    return verified as Verified<RefreshClaims>;
   }
 
-  private sign(claims: Record<string, unknown>, ttlSeconds: number): string {
-    return this.jwt.sign(claims, {
-      secret: this.key as unknown as string,
-      algorithm: this.config.jwt.algorithm,
-      issuer: this.config.jwt.issuer,
-      audience: this.config.jwt.audience,
-      expiresIn: ttlSeconds,
-    });
+  /**
+   * An access token's claims if its signature and claims hold, else null. Session, user and
+   * key revocation are the caller's to check (AccessTokenVerifier), on every use.
+   */
+  async verifyAccess(token: string): Promise<Verified<AccessClaims> | null> {
+    const cached = this.verifiedAccess.get(token);
+    if (cached) {
+      const now = this.clock.now().getTime() / 1000;
+      const usable =
+        cached.claims.exp + CLOCK_LEEWAY_SECONDS > now &&
+        (!cached.kid || this.keys.accepts(cached.kid, cached.claims.iat));
+      if (usable) return cached;
+      this.verifiedAccess.delete(token);
+      return null;
+    }
+    const verified = (await this.verify(token, 'access')) as Verified<AccessClaims> | null;
+    if (verified) {
+      if (this.verifiedAccess.size >= VERIFIED_CACHE_SIZE) {
+        this.verifiedAccess.delete(this.verifiedAccess.keys().next().value!);
+      }
+      this.verifiedAccess.set(token, verified);
+    }
+    return verified;
+  }
+
+  private async verify(
+    token: string,
+    type: 'access' | 'refresh',
+  ): Promise<Verified<unknown> | null> {
+    if (!isWellFormedJwt(token)) return null;
+    const { algorithm, issuer, audience } = this.config.jwt;
+    try {
+      const { payload, protectedHeader } = await jwtVerify(token, this.verificationKey, {
+        algorithms: [algorithm],
+        issuer,
+        audience,
+        clockTolerance: CLOCK_LEEWAY_SECONDS,
+        currentDate: this.clock.now(),
+        requiredClaims: ['iat', 'exp'],
+      });
+      if (!hasSessionClaims(payload, type)) return null;
+      const kid = this.config.jwt.asymmetric ? protectedHeader.kid : undefined;
+      if (kid !== undefined && !this.keys.accepts(kid, payload.iat!)) return null;
+      return { claims: payload, kid };
+    } catch (err) {
+      if (err instanceof JOSEError) return null;
+      throw err;
+    }
+  }
+
+  /** HS: the secret, whatever the header says; managed keys: the published key named by kid. */
+  private readonly verificationKey = async (header: JWTHeaderParameters): Promise<CryptoKey> => {
+    if (this.hmacKey) return this.hmacKey;
+    const kid = header.kid;
+    const key =
+      typeof kid === 'string' && kid.length <= 64
+        ? await this.keys.verificationKey(kid)
+        : undefined;
+    if (!key) throw new JWKSNoMatchingKey();
+    return key;
+  };
+
+  private async signer(): Promise<Signer> {
+    const { algorithm } = this.config.jwt;
+    if (this.hmacKey) return { key: this.hmacKey, header: { alg: algorithm, typ: 'JWT' } };
+    const { kid, key } = await this.keys.signingKey();
+    return { key, header: { alg: algorithm, typ: 'JWT', kid } };
+  }
+
+  private async sign(claims: JWTPayload, ttlSeconds: number, signer?: Signer): Promise<string> {
+    const { key, header } = signer ?? (await this.signer());
+    const now = Math.floor(this.clock.now().getTime() / 1000);
+    return new SignJWT(claims)
+      .setProtectedHeader(header)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ttlSeconds)
+      .setIssuer(this.config.jwt.issuer)
+      .setAudience(this.config.jwt.audience)
+      .sign(key);
   }
 }

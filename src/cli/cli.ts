@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { ClockModule } from '../common/clock.module';
 import { Writable } from 'node:stream';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -12,11 +13,14 @@ import { StoreModule } from '../store/store.module';
 import { UserInputError } from '../users/user-input.error';
 import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
+import type { CliIo } from './cli-io';
+import { KEYS_USAGE, runKeysCommand } from './keys';
 
 const USAGE = `usage: npm run cli -- create-admin --email <email>
   The password is read from the ADMIN_PASSWORD environment variable, or else from stdin
   (prompted without echo on a terminal). It is never accepted as an argument.
-  Storage comes from the service's configuration: DATABASE_URL, or DATA_DIR (embedded).`;
+  Storage comes from the service's configuration: DATABASE_URL, or DATA_DIR (embedded).
+${KEYS_USAGE}`;
 
 /** The services the commands use, without the HTTP side. */
 @Module({})
@@ -26,6 +30,7 @@ class CliModule {
       module: CliModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule,
         DatabaseModule.forRoot(config, { retry: false }),
         StoreModule,
         MetricsModule,
@@ -35,16 +40,22 @@ class CliModule {
   }
 }
 
-export interface CliIo {
-  env: NodeJS.ProcessEnv;
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+export type { CliIo } from './cli-io';
 
 /** Runs one CLI command; resolves to the process exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'keys') {
+    let keysConfig;
+    try {
+      keysConfig = loadConfig({ ...io.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      io.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    return runKeysCommand(rest, keysConfig, io);
+  }
   if (command !== 'create-admin') {
     io.stderr.write(`${USAGE}\n`);
     return 2;

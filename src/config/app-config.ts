@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { EnvironmentVariables } from './env.schema';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  AsymmetricAlgorithm,
+  EnvironmentVariables,
+  JwtAlgorithm,
+} from './env.schema';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
 
 export interface RateLimitPolicy {
@@ -28,12 +33,20 @@ export class AppConfig {
   jwt: {
     secret: string;
     secretGenerated: boolean;
-    algorithm: 'HS256' | 'HS384' | 'HS512';
+    algorithm: JwtAlgorithm;
+    /** Set for RS256/ES256/EdDSA: the service signs with keys it manages (signing-keys/). */
+    asymmetric?: AsymmetricAlgorithm;
     issuer: string;
     audience: string;
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
+    keyRotationSeconds: number;
+    keyPrepublishSeconds: number;
   };
+  /** Bearer token for POST /api/auth/introspect; unset: the route answers 404. */
+  introspectionToken?: string;
+  /** Base of the absolute URLs in the discovery document, without a trailing slash. */
+  publicUrl: string;
   bcryptRounds: number;
   lockout: { maxAttempts: number; durationSeconds: number };
   rateLimits: {
@@ -57,6 +70,8 @@ export class AppConfig {
   admin?: { email: string; password: string };
   auditRetentionDays?: number;
   mail: MailConfig;
+  /** Keys of secrets at rest: `key` encrypts (unset outside production: see CryptoModule). */
+  secrets: { key?: string; previousKeys: string[] };
   /** Bearer token required by GET /metrics; unset: the endpoint is open. */
   metricsToken?: string;
   /** Serve /metrics on this port only (its own listener), not on PORT. */
@@ -130,6 +145,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   ) {
     throw new ConfigError('Invalid configuration:\n  METRICS_PORT: must differ from PORT');
   }
+  if (
+    vars.NODE_ENV === 'production' &&
+    !vars.SECRETS_ENCRYPTION_KEY &&
+    (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(vars.JWT_ALGORITHM)
+  ) {
+    throw new ConfigError(
+      `Invalid configuration:\n  SECRETS_ENCRYPTION_KEY: required when NODE_ENV=production and JWT_ALGORITHM=${vars.JWT_ALGORITHM} (openssl rand -base64 32)`,
+    );
+  }
+  if (vars.JWT_KEY_PREPUBLISH_SECONDS > vars.JWT_KEY_ROTATION_SECONDS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  JWT_KEY_PREPUBLISH_SECONDS: must not exceed JWT_KEY_ROTATION_SECONDS',
+    );
+  }
   if (Boolean(vars.ADMIN_EMAIL) !== Boolean(vars.ADMIN_PASSWORD)) {
     throw new ConfigError(
       'Invalid configuration:\n  ADMIN_EMAIL/ADMIN_PASSWORD: set both or neither',
@@ -153,12 +182,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   config.jwt = {
     secret: vars.JWT_SECRET_KEY ?? randomBytes(48).toString('base64url'),
     secretGenerated: !vars.JWT_SECRET_KEY,
-    algorithm: vars.JWT_ALGORITHM as AppConfig['jwt']['algorithm'],
+    algorithm: vars.JWT_ALGORITHM as JwtAlgorithm,
+    asymmetric: (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(vars.JWT_ALGORITHM)
+      ? (vars.JWT_ALGORITHM as AsymmetricAlgorithm)
+      : undefined,
     issuer: vars.JWT_ISSUER,
     audience: vars.JWT_AUDIENCE,
     accessTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS,
     refreshTtlSeconds: vars.REFRESH_TOKEN_TTL_SECONDS,
+    keyRotationSeconds: vars.JWT_KEY_ROTATION_SECONDS,
+    keyPrepublishSeconds: vars.JWT_KEY_PREPUBLISH_SECONDS,
   };
+  config.introspectionToken = vars.INTROSPECTION_TOKEN;
+  config.publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
   config.bcryptRounds = vars.BCRYPT_ROUNDS;
   config.lockout = {
     maxAttempts: vars.LOCKOUT_MAX_ATTEMPTS,
@@ -205,6 +241,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   config.auditRetentionDays = vars.AUDIT_RETENTION_DAYS;
   config.metricsToken = vars.METRICS_TOKEN;
   config.metricsPort = vars.METRICS_PORT;
+  config.secrets = {
+    key: vars.SECRETS_ENCRYPTION_KEY,
+    previousKeys: list(vars.SECRETS_ENCRYPTION_KEYS_PREVIOUS),
+  };
   return config;
 }
 

@@ -6,6 +6,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUrl,
   Matches,
   Max,
   MaxLength,
@@ -14,6 +15,16 @@ import {
 } from 'class-validator';
 
 const RATE_LIMIT = /^\d+\/\d+$/;
+/** 32 bytes in base64: 43 characters and one `=` of padding (optional). */
+const BASE64_32 = '[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=?';
+const BASE64_32_BYTES = new RegExp(`^${BASE64_32}$`);
+const BASE64_32_BYTES_LIST = new RegExp(`^\\s*${BASE64_32}\\s*(,\\s*${BASE64_32}\\s*)*$`);
+
+export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+export const JWT_ALGORITHMS = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 
 /** Every variable of the contract's Configuration section, validated once at start-up. */
 export class EnvironmentVariables {
@@ -40,7 +51,7 @@ export class EnvironmentVariables {
     message: 'JWT_SECRET_KEY must be at least 32 characters',
   })
   JWT_SECRET_KEY?: string;
-  @IsOptional() @IsIn(['HS256', 'HS384', 'HS512']) JWT_ALGORITHM = 'HS256';
+  @IsOptional() @IsIn([...JWT_ALGORITHMS]) JWT_ALGORITHM = 'HS256';
   @IsOptional() @IsString() @MinLength(1) JWT_ISSUER = 'perfect21-auth';
   @IsOptional() @IsString() @MinLength(1) JWT_AUDIENCE = 'perfect21-api';
   @IsOptional() @Type(() => Number) @IsInt() @Min(10) @Max(86400) ACCESS_TOKEN_TTL_SECONDS = 3600;
@@ -51,6 +62,18 @@ export class EnvironmentVariables {
   @Max(31536000)
   REFRESH_TOKEN_TTL_SECONDS = 604800;
   @IsOptional() @Type(() => Number) @IsInt() @Min(4) @Max(15) BCRYPT_ROUNDS = 12;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) JWT_KEY_ROTATION_SECONDS = 2592000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) JWT_KEY_PREPUBLISH_SECONDS = 86400;
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'INTROSPECTION_TOKEN must be at least 16 characters' })
+  INTROSPECTION_TOKEN?: string;
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'PUBLIC_URL must be an http(s) URL, e.g. https://auth.example.com' },
+  )
+  PUBLIC_URL?: string;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) LOCKOUT_MAX_ATTEMPTS = 5;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) LOCKOUT_DURATION_SECONDS = 1800;
@@ -117,6 +140,20 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) MIGRATION_STATEMENT_TIMEOUT_MS = 600000;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(300) SHUTDOWN_DRAIN_SECONDS = 5;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) AUDIT_RETENTION_DAYS?: number;
+
+  /** Base64 of 32 random bytes: `openssl rand -base64 32`. */
+  @IsOptional()
+  @Matches(BASE64_32_BYTES, {
+    message: 'SECRETS_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+  })
+  SECRETS_ENCRYPTION_KEY?: string;
+  /** Comma-separated retired keys: they still decrypt, never encrypt. */
+  @IsOptional()
+  @Matches(BASE64_32_BYTES_LIST, {
+    message:
+      'SECRETS_ENCRYPTION_KEYS_PREVIOUS must be a comma-separated list of 32-byte base64 keys',
+  })
+  SECRETS_ENCRYPTION_KEYS_PREVIOUS?: string;
 
   @IsOptional()
   @IsString()

@@ -5,11 +5,13 @@ import { InitialSchema1732500000000 } from '../../migrations/1732500000000-Initi
 import { SessionRefreshTokens1732500000001 } from '../../migrations/1732500000001-SessionRefreshTokens';
 import { AuditHashChain1732600000000 } from '../../migrations/1732600000000-AuditHashChain';
 import { EmailTokensAndMailOutbox1733200000000 } from '../../migrations/1733200000000-EmailTokensAndMailOutbox';
+import { SigningKeys1733400000000 } from '../../migrations/1733400000000-SigningKeys';
 import { AuditLogEntity } from '../audit/audit-log.entity';
 import { EmailTokenEntity } from '../email-tokens/email-token.entity';
 import { MailOutboxEntity } from '../mail/mail-outbox.entity';
 import type { AppConfig } from '../config/app-config';
 import { SessionEntity } from '../sessions/session.entity';
+import { SigningKeyEntity } from '../signing-keys/signing-key.entity';
 import { UserEntity } from '../users/user.entity';
 import { TimeoutSafeClient } from './pg-client';
 import { createPgliteDriver } from './pglite-driver';
@@ -20,12 +22,14 @@ export const ENTITIES = [
   AuditLogEntity,
   EmailTokenEntity,
   MailOutboxEntity,
+  SigningKeyEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1732500000000,
   SessionRefreshTokens1732500000001,
   AuditHashChain1732600000000,
   EmailTokensAndMailOutbox1733200000000,
+  SigningKeys1733400000000,
 ];
 
 /**

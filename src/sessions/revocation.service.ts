@@ -20,9 +20,20 @@ export class RevocationService {
     await Promise.all(sessionIds.map((id) => this.store.set(key(id), '1', ttl)));
   }
 
-  isRevoked(sessionId: string) {
-    return this.store.exists(key(sessionId));
+  /** A revoked signing key: every replica refuses its tokens on their next use. */
+  async revokeSigningKey(kid: string, ttlSeconds: number) {
+    await this.store.set(kidKey(kid), '1', ttlSeconds + CLOCK_LEEWAY_SECONDS);
+  }
+
+  isSigningKeyRevoked(kid: string) {
+    return this.store.exists(kidKey(kid));
+  }
+
+  /** The session, or the key that signed the token (when it has a kid), is revoked: one round trip. */
+  isRevoked(sessionId: string, kid?: string) {
+    return kid ? this.store.exists(key(sessionId), kidKey(kid)) : this.store.exists(key(sessionId));
   }
 }
 
 const key = (sessionId: string) => `revoked:sid:${sessionId}`;
+const kidKey = (kid: string) => `revoked:kid:${kid}`;

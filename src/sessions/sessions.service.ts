@@ -63,9 +63,21 @@ export class SessionsService {
     return this.sessions.create(session);
   }
 
-  /** True when the session is on the shared revocation list (checked on every request). */
-  isRevoked(sessionId: string) {
-    return this.revocations.isRevoked(sessionId);
+  /**
+   * True when the session, or the signing key named by `kid`, is on the shared revocation
+   * list (checked on every request, in one round trip).
+   */
+  isRevoked(sessionId: string, kid?: string) {
+    return this.revocations.isRevoked(sessionId, kid);
+  }
+
+  isSigningKeyRevoked(kid: string) {
+    return this.revocations.isSigningKeyRevoked(kid);
+  }
+
+  /** Every replica refuses the key's tokens from their next use (SigningKeysService.revoke). */
+  revokeSigningKey(kid: string, ttlSeconds: number) {
+    return this.revocations.revokeSigningKey(kid, ttlSeconds);
   }
 
   /**

@@ -3,9 +3,11 @@
  * REDIS_URL is set, by process memory otherwise (single instance only).
  */
 export abstract class KvStore {
+  abstract get(key: string): Promise<string | null>;
   abstract set(key: string, value: string, ttlSeconds: number): Promise<void>;
   abstract del(...keys: string[]): Promise<void>;
-  abstract exists(key: string): Promise<boolean>;
+  /** Any of the keys present (one round trip). */
+  abstract exists(...keys: string[]): Promise<boolean>;
   /**
    * Lockout bookkeeping in one atomic step: when `lockKey` exists, returns -1 without
    * counting; otherwise increments `counterKey` (expiring `ttlSeconds` after the first

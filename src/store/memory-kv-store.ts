@@ -18,6 +18,10 @@ export class MemoryKvStore extends KvStore implements OnModuleDestroy {
     clearInterval(this.sweeper);
   }
 
+  get(key: string) {
+    return Promise.resolve(this.read(key));
+  }
+
   set(key: string, value: string, ttlSeconds: number) {
     this.write(key, value, ttlSeconds);
     return Promise.resolve();
@@ -28,8 +32,8 @@ export class MemoryKvStore extends KvStore implements OnModuleDestroy {
     return Promise.resolve();
   }
 
-  exists(key: string) {
-    return Promise.resolve(this.read(key) !== null);
+  exists(...keys: string[]) {
+    return Promise.resolve(keys.some((key) => this.read(key) !== null));
   }
 
   reserveAttempt(counterKey: string, lockKey: string, ttlSeconds: number) {

@@ -15,6 +15,10 @@ export class RedisKvStore extends KvStore {
     super();
   }
 
+  get(key: string) {
+    return this.redis.get(key);
+  }
+
   async set(key: string, value: string, ttlSeconds: number) {
     await this.redis.set(key, value, 'EX', ttlSeconds);
   }
@@ -23,8 +27,8 @@ export class RedisKvStore extends KvStore {
     if (keys.length > 0) await this.redis.del(...keys);
   }
 
-  async exists(key: string) {
-    return (await this.redis.exists(key)) > 0;
+  async exists(...keys: string[]) {
+    return (await this.redis.exists(...keys)) > 0;
   }
 
   async reserveAttempt(counterKey: string, lockKey: string, ttlSeconds: number) {

@@ -1,6 +1,7 @@
 import {
   constants,
   createHmac,
+  createPublicKey,
   generateKeyPairSync,
   KeyObject,
   randomUUID,
@@ -10,12 +11,14 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { bearer, createUser, expectErrorEnvelope, RegisteredUser } from '../utils/factories';
+import { privateKeyOf } from '../utils/signing-keys';
 import { createTestApp, FAST_ENV, TestApp } from '../utils/test-app';
 
 /**
  * Hostile JWTs, in the spirit of panva/jose's and auth0/node-jsonwebtoken's suites. Tokens
- * are forged by hand with node:crypto and the test app's own secret, so that in each case
- * exactly one property is wrong; a sanity test proves the forger reproduces real tokens.
+ * are forged by hand with node:crypto and the test app's own secret (HS256) or its own
+ * signing key (RS256, the managed keys), so that in each case exactly one property is wrong;
+ * a sanity test proves the forger reproduces real tokens.
  */
 
 type Json = Record<string, unknown>;
@@ -23,7 +26,9 @@ type Json = Record<string, unknown>;
 type Segment = unknown;
 
 const SECRET = FAST_ENV.JWT_SECRET_KEY;
-const HEADER = { alg: 'HS256', typ: 'JWT' };
+const HS256_HEADER = { alg: 'HS256', typ: 'JWT' };
+/** The mode's genuine header and signature (set in beforeAll). */
+let HEADER: Json = HS256_HEADER;
 
 const b64u = (data: string | Buffer) => Buffer.from(data).toString('base64url');
 const segment = (value: Segment) =>
@@ -41,8 +46,10 @@ const hmac =
   (input) =>
     createHmac(hash, key).update(input).digest();
 
+let genuineSigner: Signer = hmac('sha256', SECRET);
+
 /** Builds `header.payload.signature`; `raw` segments allow duplicate keys and odd JSON. */
-function jws(header: Segment, payload: Segment, signer: Signer = hmac('sha256', SECRET)) {
+function jws(header: Segment, payload: Segment, signer: Signer = genuineSigner) {
   const input = `${segment(header)}.${segment(payload)}`;
   return `${input}.${b64u(signer(input))}`;
 }
@@ -69,8 +76,10 @@ function rsaKeys() {
   return generateKeyPairSync('rsa', { modulusLength: 2048 });
 }
 
-describe('malicious tokens', () => {
+describe.each(['HS256', 'RS256'] as const)('malicious tokens (JWT_ALGORITHM=%s)', (mode) => {
   let t: TestApp;
+  /** The service's own public key (RS256 mode), the classic HS256-confusion secret. */
+  let servicePublicPem: string | undefined;
   let user: RegisteredUser;
   let access: Json;
   let refresh: Json;
@@ -81,8 +90,20 @@ describe('malicious tokens', () => {
   let keyServerUrl: string;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp(mode === 'RS256' ? { JWT_ALGORITHM: 'RS256' } : {});
     user = await createUser(t.http);
+    if (mode === 'RS256') {
+      const header = decodeSegment(user.accessToken, 0);
+      const privateKey = KeyObject.from(await privateKeyOf(t, String(header.kid)));
+      HEADER = header;
+      genuineSigner = (input) => cryptoSign('sha256', Buffer.from(input), privateKey);
+      servicePublicPem = createPublicKey(privateKey)
+        .export({ type: 'spki', format: 'pem' })
+        .toString();
+    } else {
+      HEADER = HS256_HEADER;
+      genuineSigner = hmac('sha256', SECRET);
+    }
     access = decodeSegment(user.accessToken, 1);
     refresh = decodeSegment(user.refreshToken, 1);
     attacker = rsaKeys();
@@ -191,8 +212,14 @@ describe('malicious tokens', () => {
         ));
 
       it('HS256 keyed with a public key PEM (algorithm confusion)', () => {
-        const pem = attacker.publicKey.export({ type: 'spki', format: 'pem' });
-        return rejects(jws(HEADER, base(), hmac('sha256', pem)));
+        // RS256: the service's own public key, with its kid, as the HMAC secret.
+        const pem = servicePublicPem ?? attacker.publicKey.export({ type: 'spki', format: 'pem' });
+        return rejects(jws({ ...HEADER, alg: 'HS256' }, base(), hmac('sha256', pem)));
+      });
+
+      it('HS256 signed with JWT_SECRET_KEY (only the managed keys sign in RS256 mode)', async () => {
+        if (mode === 'HS256') return; // that is the genuine token there
+        await rejects(jws(HS256_HEADER, base(), hmac('sha256', SECRET)));
       });
 
       it('duplicate alg header, the last one "none"', () =>
@@ -262,6 +289,19 @@ describe('malicious tokens', () => {
 
       it('kid of 2000 characters', () =>
         rejects(jws({ ...HEADER, kid: 'k'.repeat(2000) }, base(), hmac('sha256', 'k'))));
+
+      // A genuine signature under a kid that is not the signing key's.
+      it.each([
+        ['missing', undefined],
+        ['unknown', 'unknown-kid'],
+        ['path traversal', '../../../../etc/passwd'],
+        ['SQL injection', "x' OR '1'='1"],
+        ['a number', 7],
+        ['an object', { $ne: null }],
+      ])('genuinely signed, kid %s', async (_name, kid) => {
+        if (mode === 'HS256') return; // HS tokens carry no kid; covered above
+        await rejects(jws(claims(HEADER, { kid }), base()));
+      });
     });
 
     describe('header', () => {
