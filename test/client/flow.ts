@@ -29,6 +29,8 @@ export function explainLoginError(code: LoginErrorCode): string {
       return 'wrong email or password';
     case 'ACCOUNT_LOCKED':
       return 'too many failed attempts: try again later';
+    case 'EMAIL_NOT_VERIFIED':
+      return 'confirm your email address first (check your inbox)';
     case 'TOO_MANY_REQUESTS':
       return 'slow down: too many attempts from this network';
     case 'INTERNAL_ERROR':
@@ -59,7 +61,7 @@ export async function runFlow(baseUrl: string, email: string, password: string) 
   seen.wrongPassword = explainLoginError(wrong.error.error.code);
 
   const loggedIn = await login(client, email, password);
-  if (!loggedIn.data) throw new Error(`login: ${loggedIn.response.status}`);
+  if (!loggedIn.data?.tokens) throw new Error(`login: ${loggedIn.response.status}`);
   const { access_token, refresh_token, token_type } = loggedIn.data.tokens;
   seen.tokenType = token_type;
 

@@ -61,13 +61,15 @@ describeBrowser('Swagger UI at /docs, driven by headless Chromium', () => {
     await page.locator('.swagger-ui .information-container').waitFor();
 
     await page.locator('.auth-wrapper button.authorize').click();
+    // The dialog lists every scheme (user access tokens, the introspection token): use the first.
     const dialog = page.locator('.modal-ux');
-    await dialog
+    const bearerForm = dialog.locator('form', { hasText: 'bearer (http, Bearer)' });
+    await bearerForm
       .locator('input[type="text"], input[type="password"]')
       .first()
       .fill(user.accessToken);
-    await dialog.locator('.auth-btn-wrapper button.authorize').click();
-    await dialog.locator('button.btn-done').click();
+    await bearerForm.locator('.auth-btn-wrapper button.authorize').click();
+    await dialog.locator('button.btn-done').first().click();
 
     const operation = page.locator('.opblock-get', {
       has: page.locator('[data-path="/api/users/me"]'),
