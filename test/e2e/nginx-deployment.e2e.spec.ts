@@ -30,7 +30,15 @@ interface ComposeFile {
 const compose = parse(readFileSync(join(ROOT, 'docker/docker-compose.yml'), 'utf8'), {
   merge: true,
 }) as ComposeFile;
-const composeEnv = compose.services.api1.environment!;
+/** Compose's `${NAME:-default}` substitution, as `docker compose` applies it with an empty .env. */
+const interpolate = (value: string) =>
+  value.replace(
+    /\$\{(\w+)(?::-([^}]*))?[^}]*\}/g,
+    (_m, name: string, fallback?: string) => process.env[name] || (fallback ?? ''),
+  );
+const composeEnv = Object.fromEntries(
+  Object.entries(compose.services.api1.environment!).map(([k, v]) => [k, interpolate(String(v))]),
+);
 const subnet = compose.networks.default.ipam.config[0].subnet;
 
 /** An address for nginx inside the compose subnet (x.y.z.0/24 → x.y.z.<random>). */
@@ -144,6 +152,10 @@ describeDeployed('deployment: three replicas behind nginx, as docker-compose shi
       HOST: '0.0.0.0',
       LOG_LEVEL: 'warn',
       BCRYPT_ROUNDS: '4',
+      // Three replicas share this host, so each needs its own metrics port; and there is no
+      // mail catcher here (without SMTP_URL, production keeps mails in the outbox).
+      METRICS_PORT: '0',
+      SMTP_URL: '',
       // Registration keeps the shipped default (5/3600); the load below logs in and refreshes.
       RATE_LIMIT_LOGIN: '100000/3600',
       RATE_LIMIT_REFRESH: '100000/3600',
