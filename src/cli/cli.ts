@@ -1,19 +1,15 @@
 import { createInterface } from 'node:readline';
-import { ClockModule } from '../common/clock.module';
 import { Writable } from 'node:stream';
-import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
-import { ConfigModule } from '../config/config.module';
+import { ConfigError, loadConfig } from '../config/app-config';
 import { loadDotEnv } from '../config/dotenv';
 import { normalizeEmail } from '../common/email-address';
-import { DatabaseModule } from '../database/database.module';
-import { MetricsModule } from '../metrics/metrics.module';
-import { StoreModule } from '../store/store.module';
 import { UserInputError } from '../users/user-input.error';
 import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
 import type { CliIo } from './cli-io';
+import { CliModule } from './cli-module';
 import { KEYS_USAGE, runKeysCommand } from './keys';
 
 const USAGE = `usage: npm run cli -- create-admin --email <email>
@@ -21,24 +17,6 @@ const USAGE = `usage: npm run cli -- create-admin --email <email>
   (prompted without echo on a terminal). It is never accepted as an argument.
   Storage comes from the service's configuration: DATABASE_URL, or DATA_DIR (embedded).
 ${KEYS_USAGE}`;
-
-/** The services the commands use, without the HTTP side. */
-@Module({})
-class CliModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return {
-      module: CliModule,
-      imports: [
-        ConfigModule.forRoot(config),
-        ClockModule,
-        DatabaseModule.forRoot(config, { retry: false }),
-        StoreModule,
-        MetricsModule,
-        UsersModule,
-      ],
-    };
-  }
-}
 
 export type { CliIo } from './cli-io';
 
@@ -85,7 +63,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), {
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, [UsersModule]), {
     logger: ['error', 'warn'],
     abortOnError: false,
   });

@@ -1,40 +1,16 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { ClockModule } from '../common/clock.module';
 import { NestFactory } from '@nestjs/core';
 import type { AppConfig } from '../config/app-config';
-import { ConfigModule } from '../config/config.module';
 import { CryptoModule } from '../crypto/crypto.module';
-import { DatabaseModule } from '../database/database.module';
-import { MetricsModule } from '../metrics/metrics.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { SigningKeysService } from '../signing-keys/signing-keys.service';
-import { StoreModule } from '../store/store.module';
 import type { CliIo } from './cli-io';
+import { CliModule } from './cli-module';
 
 export const KEYS_USAGE = `usage: npm run cli -- keys rotate
        npm run cli -- keys revoke <kid>
   rotate: the next signing key (pre-published, or a new one) starts signing in a few seconds.
   revoke: tokens signed by <kid> are refused at once by every replica (through Redis);
           revoking the active key starts the next one.`;
-
-/** The signing keys with their database, Redis and encryption key, without the HTTP side. */
-@Module({})
-class KeysCliModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return {
-      module: KeysCliModule,
-      imports: [
-        ConfigModule.forRoot(config),
-        ClockModule,
-        DatabaseModule.forRoot(config, { retry: false }),
-        StoreModule,
-        MetricsModule,
-        CryptoModule,
-        SigningKeysModule,
-      ],
-    };
-  }
-}
 
 /** `keys rotate` / `keys revoke <kid>`, against the service's own database and Redis. */
 export async function runKeysCommand(
@@ -61,10 +37,13 @@ export async function runKeysCommand(
       'note: REDIS_URL is unset; a running instance sees this change at its next key reload (within a minute)\n',
     );
   }
-  const app = await NestFactory.createApplicationContext(KeysCliModule.forRoot(config), {
-    logger: ['error', 'warn'],
-    abortOnError: false,
-  });
+  const app = await NestFactory.createApplicationContext(
+    CliModule.forRoot(config, [CryptoModule, SigningKeysModule]),
+    {
+      logger: ['error', 'warn'],
+      abortOnError: false,
+    },
+  );
   try {
     const keys = app.get(SigningKeysService);
     if (action === 'rotate') {
