@@ -17,6 +17,7 @@ import {
   AuthResponseDto,
   ChangePasswordDto,
   LoginDto,
+  LoginResponseDto,
   RefreshDto,
   RefreshResponseDto,
   RegisterDto,
@@ -49,7 +50,7 @@ export class AuthController {
   @Public()
   @RateLimited('login')
   @HttpCode(200)
-  @ApiOkResponse({ type: AuthResponseDto })
+  @ApiOkResponse({ type: LoginResponseDto })
   @ApiUnauthorizedResponse({
     type: ErrorResponse,
     description: 'INVALID_CREDENTIALS / ACCOUNT_LOCKED',

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module';
+import { DevicesModule } from '../devices/devices.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
@@ -9,12 +10,27 @@ import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
 import { LockoutService } from './lockout.service';
 import { PasswordService } from './password.service';
+import { RefreshGraceService } from './refresh-grace.service';
 import { TokenService } from './token.service';
 
 @Module({
-  imports: [PassportModule, JwtModule.register({}), UsersModule, SessionsModule, AuditModule],
+  imports: [
+    PassportModule,
+    JwtModule.register({}),
+    UsersModule,
+    SessionsModule,
+    AuditModule,
+    DevicesModule,
+  ],
   controllers: [AuthController],
-  providers: [AuthService, PasswordService, TokenService, LockoutService, JwtStrategy],
+  providers: [
+    AuthService,
+    PasswordService,
+    TokenService,
+    LockoutService,
+    RefreshGraceService,
+    JwtStrategy,
+  ],
   exports: [PasswordService, LockoutService],
 })
 export class AuthModule {}

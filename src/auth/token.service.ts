@@ -57,6 +57,14 @@ export function signingKey(config: AppConfig): KeyObject {
   return createSecretKey(Buffer.from(config.jwt.secret, 'utf8'));
 }
 
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** `exp` (seconds since the epoch): `ttlSeconds` from now, but never after `notAfter`. */
+function expiry(ttlSeconds: number, notAfter?: Date): number {
+  const exp = nowSeconds() + ttlSeconds;
+  return notAfter ? Math.min(exp, Math.floor(notAfter.getTime() / 1000)) : exp;
+}
+
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
@@ -110,40 +118,49 @@ export class TokenService {
     this.key = signingKey(config);
   }
 
-  /** Signs an access + refresh pair for a session; the refresh token's hash is what gets stored. */
-  issue(userId: string, role: Role, sessionId: string): TokenPair {
-    const refresh = this.issueRefresh(userId, sessionId);
-    return { ...refresh, tokens: this.withAccess(refresh.token, userId, role, sessionId) };
+  /**
+   * Signs an access + refresh pair for a session; the refresh token's hash is what gets stored.
+   * Neither token outlives `notAfter` (the session's absolute end).
+   */
+  issue(userId: string, role: Role, sessionId: string, notAfter?: Date): TokenPair {
+    const refresh = this.issueRefresh(userId, sessionId, notAfter);
+    return {
+      ...refresh,
+      tokens: this.withAccess(refresh.token, userId, role, sessionId, refresh.refreshExpiresAt),
+    };
   }
 
-  /** A session's next refresh token; only its hash is stored. */
-  issueRefresh(userId: string, sessionId: string): RefreshToken {
-    const { refreshTtlSeconds } = this.config.jwt;
+  /** A session's next refresh token, expiring at `notAfter` at the latest; only its hash is stored. */
+  issueRefresh(userId: string, sessionId: string, notAfter?: Date): RefreshToken {
+    const exp = expiry(this.config.jwt.refreshTtlSeconds, notAfter);
     const refreshJti = randomUUID();
-    const token = this.sign(
-      { sub: userId, type: 'refresh', sid: sessionId, jti: refreshJti },
-      refreshTtlSeconds,
-    );
+    const token = this.sign({ sub: userId, type: 'refresh', sid: sessionId, jti: refreshJti }, exp);
     return {
       token,
       refreshJti,
       refreshTokenHash: hashToken(token),
-      refreshExpiresAt: new Date(Date.now() + refreshTtlSeconds * 1000),
+      refreshExpiresAt: new Date(exp * 1000),
     };
   }
 
-  /** The token response: a fresh access token next to `refreshToken`. */
-  withAccess(refreshToken: string, userId: string, role: Role, sessionId: string): IssuedTokens {
-    const { accessTtlSeconds } = this.config.jwt;
+  /** The token response: a fresh access token (expiring at `notAfter` at the latest) next to `refreshToken`. */
+  withAccess(
+    refreshToken: string,
+    userId: string,
+    role: Role,
+    sessionId: string,
+    notAfter?: Date,
+  ): IssuedTokens {
+    const exp = expiry(this.config.jwt.accessTtlSeconds, notAfter);
     const access = this.sign(
       { sub: userId, role, type: 'access', sid: sessionId, jti: randomUUID() },
-      accessTtlSeconds,
+      exp,
     );
     return {
       access_token: access,
       refresh_token: refreshToken,
       token_type: 'Bearer',
-      expires_in: accessTtlSeconds,
+      expires_in: Math.max(0, exp - nowSeconds()),
     };
   }
 
@@ -166,13 +183,15 @@ export class TokenService {
     return payload as RefreshClaims;
   }
 
-  private sign(claims: Record<string, unknown>, ttlSeconds: number): string {
-    return this.jwt.sign(claims, {
-      secret: this.key as unknown as string,
-      algorithm: this.config.jwt.algorithm,
-      issuer: this.config.jwt.issuer,
-      audience: this.config.jwt.audience,
-      expiresIn: ttlSeconds,
-    });
+  private sign(claims: Record<string, unknown>, exp: number): string {
+    return this.jwt.sign(
+      { ...claims, exp },
+      {
+        secret: this.key as unknown as string,
+        algorithm: this.config.jwt.algorithm,
+        issuer: this.config.jwt.issuer,
+        audience: this.config.jwt.audience,
+      },
+    );
   }
 }

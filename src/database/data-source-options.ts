@@ -4,17 +4,20 @@ import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1732500000000 } from '../../migrations/1732500000000-InitialSchema';
 import { SessionRefreshTokens1732500000001 } from '../../migrations/1732500000001-SessionRefreshTokens';
 import { AuditHashChain1732600000000 } from '../../migrations/1732600000000-AuditHashChain';
+import { DeviceTokens1733500000000 } from '../../migrations/1733500000000-DeviceTokens';
 import { AuditLogEntity } from '../audit/audit-log.entity';
 import type { AppConfig } from '../config/app-config';
+import { DeviceTokenEntity } from '../devices/device-token.entity';
 import { SessionEntity } from '../sessions/session.entity';
 import { UserEntity } from '../users/user.entity';
 import { createPgliteDriver } from './pglite-driver';
 
-export const ENTITIES = [UserEntity, SessionEntity, AuditLogEntity];
+export const ENTITIES = [UserEntity, SessionEntity, AuditLogEntity, DeviceTokenEntity];
 export const MIGRATIONS = [
   InitialSchema1732500000000,
   SessionRefreshTokens1732500000001,
   AuditHashChain1732600000000,
+  DeviceTokens1733500000000,
 ];
 
 /**
