@@ -382,10 +382,13 @@ export class AuthService {
 
   private async startSession(manager: EntityManager, user: UserEntity, client: ClientInfo) {
     const sessionId = randomUUID();
-    const endsAt = new Date(Date.now() + this.config.sessions.maxLifetimeSeconds * 1000);
+    // created_at is the start of the absolute lifetime, on the same clock as the tokens' exp.
+    const createdAt = new Date();
+    const endsAt = new Date(createdAt.getTime() + this.config.sessions.maxLifetimeSeconds * 1000);
     const pair = this.tokens.issue(user.id, user.role ?? 'user', sessionId, endsAt);
     await this.sessions.create(manager, {
       id: sessionId,
+      createdAt,
       userId: user.id,
       jti: pair.refreshJti,
       refreshTokenHash: pair.refreshTokenHash,

@@ -11,6 +11,7 @@ export interface NewSession {
   jti: string;
   refreshTokenHash: string;
   expiresAt: Date;
+  createdAt: Date;
   ipAddress: string | null;
   userAgent: string | null;
 }
