@@ -241,7 +241,8 @@ describe('device tokens', () => {
     const login = doc.paths['/api/auth/login'].post;
     const requestRef: string = login.requestBody.content['application/json'].schema.$ref;
     const responseRef: string = login.responses['200'].content['application/json'].schema.$ref;
-    const schema = (ref: string) => doc.components.schemas[ref.split('/').pop()!];
+    type Schema = { properties: Record<string, unknown>; required: string[] };
+    const schema = (ref: string): Schema => doc.components.schemas[ref.split('/').pop()!] as Schema;
     expect(schema(requestRef).properties.device_token).toBeDefined();
     expect(schema(requestRef).required).not.toContain('device_token');
     expect(schema(responseRef).required).toContain('device_token');
