@@ -2,14 +2,13 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module';
+import { CredentialsModule } from '../credentials/credentials.module';
 import { DevicesModule } from '../devices/devices.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtStrategy } from './jwt.strategy';
-import { LockoutService } from './lockout.service';
-import { PasswordService } from './password.service';
 import { RefreshGraceService } from './refresh-grace.service';
 import { TokenService } from './token.service';
 
@@ -17,20 +16,13 @@ import { TokenService } from './token.service';
   imports: [
     PassportModule,
     JwtModule.register({}),
+    CredentialsModule,
     UsersModule,
     SessionsModule,
     AuditModule,
     DevicesModule,
   ],
   controllers: [AuthController],
-  providers: [
-    AuthService,
-    PasswordService,
-    TokenService,
-    LockoutService,
-    RefreshGraceService,
-    JwtStrategy,
-  ],
-  exports: [PasswordService, LockoutService],
+  providers: [AuthService, TokenService, RefreshGraceService, JwtStrategy],
 })
 export class AuthModule {}

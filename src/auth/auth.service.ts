@@ -1,22 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
+import type { ClientInfo, Principal } from '../common/decorators';
 import { AppConfig } from '../config/app-config';
+import { LockoutService } from '../credentials/lockout.service';
+import { PasswordService } from '../credentials/password.service';
 import { DeviceAttempt, DeviceTokensService } from '../devices/device-tokens.service';
 import { MetricsService } from '../metrics/metrics.service';
-import type { ClientInfo, Principal } from '../common/decorators';
-import { RevocationService } from '../sessions/revocation.service';
-import { SessionEntity } from '../sessions/session.entity';
-import { SessionsRepository } from '../sessions/sessions.repository';
-import { SessionsService } from '../sessions/sessions.service';
+import { SessionsService, SupersededSession } from '../sessions/sessions.service';
 import { UserEntity } from '../users/user.entity';
 import { toPublicUser } from '../users/user.serializer';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
-import { LockoutService } from './lockout.service';
-import { PasswordService } from './password.service';
 import { RefreshGraceService } from './refresh-grace.service';
 import { hashToken, IssuedTokens, RefreshClaims, TokenService } from './token.service';
 
@@ -38,20 +35,17 @@ const GRACE_WAIT_MS = 1000;
 const GRACE_POLL_MS = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-type LostRotation =
+type RefreshOutcome =
+  | { kind: 'issued'; tokens: IssuedTokens }
   | { kind: 'invalid' }
-  | { kind: 'wait' }
-  | { kind: 'replayed'; tokens: IssuedTokens }
-  | { kind: 'reused'; sessionId: string };
+  | { kind: 'reused' }
+  | { kind: 'wait' };
 
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly users: UsersRepository,
-    private readonly sessions: SessionsRepository,
-    private readonly sessionsService: SessionsService,
-    private readonly revocations: RevocationService,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
     private readonly passwords: PasswordService,
     private readonly tokens: TokenService,
     private readonly lockout: LockoutService,
@@ -63,24 +57,19 @@ export class AuthService {
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo) {
-    const passwordHash = await this.passwords.hash(dto.password);
-    const { user, tokens } = await this.dataSource.transaction(async (manager) => {
-      const created = await this.users.create(manager, {
+    const { user, result: tokens } = await this.users.create(
+      {
         email: dto.email,
-        passwordHash,
-        firstName: dto.first_name ?? null,
-        lastName: dto.last_name ?? null,
-        phoneNumber: dto.phone_number ?? null,
-      });
-      const issued = await this.startSession(manager, created, client);
-      await this.audit.record(manager, {
-        userId: created.id,
-        action: 'USER_REGISTERED',
-        resource: 'user',
+        password: dto.password,
+        profile: {
+          firstName: dto.first_name ?? null,
+          lastName: dto.last_name ?? null,
+          phoneNumber: dto.phone_number ?? null,
+        },
         client,
-      });
-      return { user: created, tokens: issued };
-    });
+      },
+      (created) => this.startSession(created, client),
+    );
     return { message: 'User registered successfully', user: toPublicUser(user), tokens };
   }
 
@@ -98,30 +87,14 @@ export class AuthService {
   /**
    * The last step of every successful login (the password step, or a later second factor):
    * login count, a new session, a new device token (replacing `deviceId`, the one the login
-   * came with), one audit row, all in one transaction.
+   * came with), one audit row, in one transaction.
    */
   async finishLogin(
     user: UserEntity,
     client: ClientInfo,
     options: { deviceId?: string; rehash?: string } = {},
   ) {
-    const result = await this.dataSource.transaction(async (manager) => {
-      const updated = await this.users.recordLogin(manager, user.id, options.rehash);
-      const tokens = await this.startSession(manager, updated, client);
-      const device = await this.devices.issue(manager, updated.id, options.deviceId);
-      await this.audit.record(manager, {
-        userId: updated.id,
-        action: 'USER_LOGIN',
-        resource: 'auth',
-        details: {
-          device_id: device.id,
-          ...(options.deviceId ? { known_device_id: options.deviceId } : {}),
-          ...(options.rehash ? { password_rehashed: true } : {}),
-        },
-        client,
-      });
-      return { user: updated, tokens, deviceToken: device.token };
-    });
+    const result = await this.completeLogin(user.id, client, options);
     this.metrics.loginAttempt('success');
     return {
       message: 'Login successful',
@@ -129,6 +102,29 @@ export class AuthService {
       tokens: result.tokens,
       device_token: result.deviceToken,
     };
+  }
+
+  @Transactional()
+  private async completeLogin(
+    userId: string,
+    client: ClientInfo,
+    options: { deviceId?: string; rehash?: string },
+  ) {
+    const user = await this.users.recordLogin(userId, options.rehash);
+    const tokens = await this.startSession(user, client);
+    const device = await this.devices.issue(user.id, options.deviceId);
+    await this.audit.record({
+      userId: user.id,
+      action: 'USER_LOGIN',
+      resource: 'auth',
+      details: {
+        device_id: device.id,
+        ...(options.deviceId ? { known_device_id: options.deviceId } : {}),
+        ...(options.rehash ? { password_rehashed: true } : {}),
+      },
+      client,
+    });
+    return { user, tokens, deviceToken: device.token };
   }
 
   private async loginUnderLockout(dto: LoginDto, client: ClientInfo) {
@@ -193,153 +189,108 @@ export class AuthService {
 
   /**
    * Rotates the session's refresh token. A validly signed refresh token that is not the
-   * session's current one was already rotated: within the grace window (and while its
-   * successor is unused) it gets the successor pair again; otherwise it is a reuse, which
-   * revokes the whole session.
+   * session's current one was already rotated: within the grace window, and while its
+   * successor is unused, it gets the successor pair again; otherwise it is a reuse, which
+   * revokes the whole session. A racer that finds no pair yet from a rotation of the last
+   * moments retries (without holding the session row) for up to GRACE_WAIT_MS first.
    */
   async refresh(dto: RefreshDto, client: ClientInfo): Promise<{ tokens: IssuedTokens }> {
     const claims = this.tokens.verifyRefresh(dto.refresh_token);
-    const tokens =
-      (await this.rotate(dto.refresh_token, claims, client)) ??
-      (await this.afterLostRotation(dto.refresh_token, claims, client));
-    return { tokens };
-  }
-
-  /** The common path: one compare-and-swap UPDATE. Null when the token is not the current one. */
-  private rotate(presented: string, claims: RefreshClaims, client: ClientInfo) {
-    const next = this.tokens.issueRefresh(claims.sub, claims.sid);
-    return this.dataSource.transaction(async (manager) => {
-      const rotated = await this.sessions.rotateIfCurrent(manager, {
-        sessionId: claims.sid,
-        userId: claims.sub,
-        presentedHash: hashToken(presented),
-        next,
-        maxLifetimeSeconds: this.config.sessions.maxLifetimeSeconds,
-      });
-      if (!rotated) return null;
-      let refresh = next;
-      if (rotated.expiresAt < next.refreshExpiresAt) {
-        // The session ends before a full refresh TTL: the token must not outlive it.
-        refresh = this.tokens.issueRefresh(claims.sub, claims.sid, rotated.expiresAt);
-        await this.sessions.replaceRefreshToken(manager, claims.sid, refresh);
-      }
-      const tokens = this.tokens.withAccess(
-        refresh.token,
-        claims.sub,
-        rotated.role,
-        claims.sid,
-        refresh.refreshExpiresAt,
-      );
-      await this.audit.record(manager, {
-        userId: claims.sub,
-        action: 'TOKEN_REFRESHED',
-        resource: 'session',
-        details: { session_id: claims.sid },
-        client,
-      });
-      // Kept before the commit: refreshes racing on this token wait on the row and find the
-      // pair as soon as they see the rotation.
-      if (this.grace.enabled) await this.grace.keep(presented, tokens);
-      return tokens;
-    });
-  }
-
-  /**
-   * The rare path: the token was not the session's current one. Either it is invalid, or it
-   * was rotated — then the successor pair is replayed within the grace window, or the session
-   * is revoked for reuse. A racer that finds no pair yet from a rotation that just happened
-   * waits (without holding the row) up to GRACE_WAIT_MS before calling it a reuse.
-   */
-  private async afterLostRotation(
-    presented: string,
-    claims: RefreshClaims,
-    client: ClientInfo,
-  ): Promise<IssuedTokens> {
     const waitUntil = Date.now() + GRACE_WAIT_MS;
     for (;;) {
-      const outcome = await this.dataSource.transaction((manager) =>
-        this.judgeLostRotation(manager, presented, claims, client, Date.now() < waitUntil),
+      const outcome = await this.tryRefresh(
+        dto.refresh_token,
+        claims,
+        client,
+        Date.now() < waitUntil,
       );
       switch (outcome.kind) {
-        case 'wait':
-          await sleep(GRACE_POLL_MS);
-          continue;
-        case 'replayed':
-          return outcome.tokens;
+        case 'issued':
+          return { tokens: outcome.tokens };
         case 'invalid':
           throw AppError.invalidToken();
         case 'reused':
-          this.metrics.tokenReuse();
-          this.metrics.sessionsRevoked(1, 'TOKEN_REUSE_DETECTED');
-          await this.revocations.revokeSessions([outcome.sessionId]);
           throw tokenReused();
+        case 'wait':
+          await sleep(GRACE_POLL_MS);
       }
     }
   }
 
-  private async judgeLostRotation(
-    manager: EntityManager,
+  @Transactional()
+  private async tryRefresh(
     presented: string,
     claims: RefreshClaims,
     client: ClientInfo,
     mayWait: boolean,
-  ): Promise<LostRotation> {
-    const session = await this.sessions.findForUpdate(manager, claims.sid);
-    if (!session || session.userId !== claims.sub || !this.isLive(session)) {
-      return { kind: 'invalid' };
-    }
-    if (session.refreshTokenHash === hashToken(presented)) return { kind: 'invalid' };
-    if (this.grace.enabled) {
-      const successor = await this.grace.find(presented);
-      if (successor && hashToken(successor.refresh_token) === session.refreshTokenHash) {
-        await this.audit.record(manager, {
-          userId: session.userId,
-          action: 'TOKEN_REFRESHED',
-          resource: 'session',
-          details: { session_id: session.id, grace_replay: true },
-          client,
-        });
-        return { kind: 'replayed', tokens: successor };
-      }
-      const rotatedJustNow =
-        new Date(session.lastUsed).getTime() > Date.now() - (this.grace.windowSeconds + 1) * 1000;
-      if (!successor && rotatedJustNow && mayWait) return { kind: 'wait' };
-    }
-    await this.sessions.revoke(manager, { id: session.id });
-    await this.audit.record(manager, {
-      userId: session.userId,
-      action: 'TOKEN_REUSE_DETECTED',
-      resource: 'session',
-      details: { session_id: session.id },
+  ): Promise<RefreshOutcome> {
+    const outcome = await this.sessions.rotate(
+      {
+        sessionId: claims.sid,
+        userId: claims.sub,
+        presentedHash: hashToken(presented),
+        issue: (notAfter) => this.tokens.issueRefresh(claims.sub, claims.sid, notAfter),
+      },
       client,
-    });
-    return { kind: 'reused', sessionId: session.id };
+    );
+    if (outcome.kind === 'invalid') return outcome;
+    if (outcome.kind === 'superseded') {
+      return this.replayOrRevoke(presented, outcome.session, client, mayWait);
+    }
+    const { refresh } = outcome;
+    const tokens = this.tokens.withAccess(
+      refresh.token,
+      claims.sub,
+      outcome.role,
+      claims.sid,
+      refresh.refreshExpiresAt,
+    );
+    // Kept before the commit: refreshes racing on this token wait on the session row and
+    // find the pair as soon as they see the rotation.
+    if (this.grace.enabled) await this.grace.keep(presented, tokens);
+    return { kind: 'issued', tokens };
   }
 
-  /** Active, not expired, and within the absolute lifetime counted from its login. */
-  private isLive(session: SessionEntity) {
-    const now = Date.now();
-    const endsAt =
-      new Date(session.createdAt).getTime() + this.config.sessions.maxLifetimeSeconds * 1000;
-    return session.isActive && new Date(session.expiresAt).getTime() > now && endsAt > now;
+  /** Within the grace window, the pair the first use got, while that pair is unused. */
+  private async replayOrRevoke(
+    presented: string,
+    session: SupersededSession,
+    client: ClientInfo,
+    mayWait: boolean,
+  ): Promise<RefreshOutcome> {
+    if (this.grace.enabled) {
+      const successor = await this.grace.find(presented);
+      if (successor && hashToken(successor.refresh_token) === session.currentHash) {
+        await this.sessions.recordReplay(session, client);
+        return { kind: 'issued', tokens: successor };
+      }
+      const windowMs = (this.grace.windowSeconds + 1) * 1000;
+      const rotatedJustNow = session.rotatedAt.getTime() > Date.now() - windowMs;
+      if (!successor && rotatedJustNow && mayWait) return { kind: 'wait' };
+    }
+    await this.sessions.revokeForReuse(session, client);
+    return { kind: 'reused' };
   }
 
   async logout(principal: Principal, client: ClientInfo) {
-    await this.sessionsService.revoke({
+    await this.sessions.revoke({
       userId: principal.userId,
+      scope: 'session',
       sessionId: principal.sessionId,
-      action: 'USER_LOGOUT',
+      reason: 'USER_LOGOUT',
       details: { session_id: principal.sessionId },
       client,
     });
   }
 
   /** Every session and every device token of the user. */
+  @Transactional()
   async logoutAll(principal: Principal, client: ClientInfo) {
     const revokedDevices = await this.devices.revokeAllForUser(principal.userId);
-    await this.sessionsService.revoke({
+    await this.sessions.revoke({
       userId: principal.userId,
-      action: 'LOGOUT_ALL',
+      scope: 'all',
+      reason: 'LOGOUT_ALL',
       details: { revoked_devices: revokedDevices },
       client,
     });
@@ -360,33 +311,36 @@ export class AuthService {
       ]);
     }
     const passwordHash = await this.passwords.hash(dto.new_password);
-    const revoked = await this.dataSource.transaction(async (manager) => {
-      await this.users.update(manager, user.id, { passwordHash });
-      const ids = await this.sessions.revoke(manager, {
-        userId: user.id,
-        exceptId: principal.sessionId,
-      });
-      const revokedDevices = await this.devices.revokeAllForUser(user.id, manager);
-      await this.audit.record(manager, {
-        userId: user.id,
-        action: 'PASSWORD_CHANGED',
-        resource: 'user',
-        details: { revoked_sessions: ids.length, revoked_devices: revokedDevices },
-        client,
-      });
-      return ids;
-    });
-    await this.revocations.revokeSessions(revoked);
-    this.metrics.sessionsRevoked(revoked.length, 'PASSWORD_CHANGED');
+    await this.replacePassword(user.id, passwordHash, principal.sessionId, client);
   }
 
-  private async startSession(manager: EntityManager, user: UserEntity, client: ClientInfo) {
+  @Transactional()
+  private async replacePassword(
+    userId: string,
+    passwordHash: string,
+    keepSessionId: string,
+    client: ClientInfo,
+  ) {
+    await this.users.setPasswordHash(userId, passwordHash);
+    const revokedDevices = await this.devices.revokeAllForUser(userId);
+    await this.sessions.revoke({
+      userId,
+      scope: 'all-but',
+      sessionId: keepSessionId,
+      reason: 'PASSWORD_CHANGED',
+      resource: 'user',
+      details: { revoked_devices: revokedDevices },
+      client,
+    });
+  }
+
+  private async startSession(user: UserEntity, client: ClientInfo) {
     const sessionId = randomUUID();
-    // created_at is the start of the absolute lifetime, on the same clock as the tokens' exp.
+    // created_at starts the absolute lifetime, on the same clock as the tokens' exp.
     const createdAt = new Date();
     const endsAt = new Date(createdAt.getTime() + this.config.sessions.maxLifetimeSeconds * 1000);
     const pair = this.tokens.issue(user.id, user.role ?? 'user', sessionId, endsAt);
-    await this.sessions.create(manager, {
+    await this.sessions.start({
       id: sessionId,
       createdAt,
       userId: user.id,

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Repository } from 'typeorm';
 import { DeviceTokenEntity } from './device-token.entity';
 
 export interface DeviceAttempt {
@@ -18,13 +20,11 @@ type Returning<T> = [T[], number];
 export class DeviceTokensRepository {
   constructor(
     @InjectRepository(DeviceTokenEntity) private readonly tokens: Repository<DeviceTokenEntity>,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
-  async insert(
-    manager: EntityManager,
-    row: { userId: string; tokenHash: string; expiresAt: Date },
-  ): Promise<string> {
-    const result = await manager.insert(DeviceTokenEntity, row);
+  async insert(row: { userId: string; tokenHash: string; expiresAt: Date }): Promise<string> {
+    const result = await this.txHost.tx.insert(DeviceTokenEntity, row);
     return (result.identifiers[0] as { id: string }).id;
   }
 
@@ -52,11 +52,8 @@ export class DeviceTokensRepository {
   }
 
   /** Revokes the matching live tokens; returns how many. */
-  async revoke(
-    manager: EntityManager | null,
-    filter: { id: string } | { userId: string },
-  ): Promise<number> {
-    const qb = (manager ?? this.tokens.manager)
+  async revoke(filter: { id: string } | { userId: string }): Promise<number> {
+    const qb = this.txHost.tx
       .createQueryBuilder()
       .update(DeviceTokenEntity)
       .set({ revokedAt: () => 'now()' })

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import { AppConfig } from '../config/app-config';
 import { DeviceAttempt, DeviceTokensRepository } from './device-tokens.repository';
 
@@ -29,15 +29,12 @@ export class DeviceTokensService {
    * Issues a new device token for `userId` (the only time it exists in plain text) and
    * revokes `replacesId`, the token this login came with, if any.
    */
-  async issue(
-    manager: EntityManager,
-    userId: string,
-    replacesId?: string,
-  ): Promise<{ id: string; token: string }> {
+  @Transactional()
+  async issue(userId: string, replacesId?: string): Promise<{ id: string; token: string }> {
     const token = randomBytes(TOKEN_BYTES).toString('base64url');
     const expiresAt = new Date(Date.now() + this.config.sessions.deviceTokenTtlSeconds * 1000);
-    if (replacesId) await this.tokens.revoke(manager, { id: replacesId });
-    const id = await this.tokens.insert(manager, { userId, tokenHash: hashOf(token), expiresAt });
+    if (replacesId) await this.tokens.revoke({ id: replacesId });
+    const id = await this.tokens.insert({ userId, tokenHash: hashOf(token), expiresAt });
     return { id, token };
   }
 
@@ -54,14 +51,14 @@ export class DeviceTokensService {
   /** After a wrong password: returns true when this failure used the token up (it is revoked). */
   async recordFailure(attempt: DeviceAttempt): Promise<boolean> {
     if (attempt.attempt < this.config.lockout.maxAttempts) return false;
-    return (await this.tokens.revoke(null, { id: attempt.id })) > 0;
+    return (await this.tokens.revoke({ id: attempt.id })) > 0;
   }
 
   /**
    * Revokes every device token of the user (logout-all, password change, password reset);
-   * pass the transaction's `manager` so it commits with the change that caused it.
+   * joins the caller's transaction, so it commits with the change that caused it.
    */
-  revokeAllForUser(userId: string, manager?: EntityManager): Promise<number> {
-    return this.tokens.revoke(manager ?? null, { userId });
+  revokeAllForUser(userId: string): Promise<number> {
+    return this.tokens.revoke({ userId });
   }
 }

@@ -1,9 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
-import type { RefreshToken } from '../auth/token.service';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Repository } from 'typeorm';
 import type { Role } from '../users/user.entity';
 import { SessionEntity } from './session.entity';
+
+/** The refresh token a session moves to (only its hash is stored). */
+export interface NextRefreshToken {
+  refreshJti: string;
+  refreshTokenHash: string;
+  refreshExpiresAt: Date;
+}
+
+/** Which of a user's active sessions a revocation ends. */
+export type RevocationFilter =
+  | { userId: string; scope: 'session'; sessionId: string }
+  | { userId: string; scope: 'all' }
+  | { userId: string; scope: 'all-but'; sessionId: string };
 
 export interface NewSession {
   id: string;
@@ -11,6 +25,7 @@ export interface NewSession {
   jti: string;
   refreshTokenHash: string;
   expiresAt: Date;
+  /** The start of the session's absolute lifetime, on the same clock as its tokens' `exp`. */
   createdAt: Date;
   ipAddress: string | null;
   userAgent: string | null;
@@ -25,15 +40,16 @@ function firstRow<T>([rows]: [T[], number]): T | null {
 export class SessionsRepository {
   constructor(
     @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
-  async create(manager: EntityManager, session: NewSession) {
-    await manager.insert(SessionEntity, { ...session, tokenType: 'refresh' });
+  async create(session: NewSession) {
+    await this.txHost.tx.insert(SessionEntity, { ...session, tokenType: 'refresh' });
   }
 
   /** Locks the session row for the rest of the transaction (serialises concurrent refreshes). */
-  findForUpdate(manager: EntityManager, id: string) {
-    return manager
+  findForUpdate(id: string) {
+    return this.txHost.tx
       .getRepository(SessionEntity)
       .createQueryBuilder('s')
       .setLock('pessimistic_write')
@@ -48,18 +64,17 @@ export class SessionsRepository {
    * row; the losers see the new hash and match nothing. `expires_at` never passes the
    * session's absolute end; the returned one says whether `next` must be cut short.
    */
-  async rotateIfCurrent(
-    manager: EntityManager,
-    rotation: {
-      sessionId: string;
-      userId: string;
-      presentedHash: string;
-      next: RefreshToken;
-      maxLifetimeSeconds: number;
-    },
-  ): Promise<{ role: Role; expiresAt: Date } | null> {
+  async rotateIfCurrent(rotation: {
+    sessionId: string;
+    userId: string;
+    presentedHash: string;
+    next: NextRefreshToken;
+    maxLifetimeSeconds: number;
+  }): Promise<{ role: Role; expiresAt: Date } | null> {
     const { sessionId, userId, presentedHash, next, maxLifetimeSeconds } = rotation;
-    const result = await manager.query<[Array<{ role: Role; expires_at: Date | string }>, number]>(
+    const result = await this.txHost.tx.query<
+      [Array<{ role: Role; expires_at: Date | string }>, number]
+    >(
       `UPDATE user_sessions AS s
           SET jti = $4, refresh_token_hash = $5, last_used = now(),
               expires_at = LEAST($6::timestamptz, s.created_at + make_interval(secs => $7))
@@ -83,8 +98,8 @@ export class SessionsRepository {
   }
 
   /** Swaps the refresh token of a session this transaction already rotated (row locked). */
-  async replaceRefreshToken(manager: EntityManager, sessionId: string, next: RefreshToken) {
-    await manager.query(
+  async replaceRefreshToken(sessionId: string, next: NextRefreshToken) {
+    await this.txHost.tx.query(
       `UPDATE user_sessions SET jti = $2, refresh_token_hash = $3, expires_at = $4 WHERE id = $1`,
       [sessionId, next.refreshJti, next.refreshTokenHash, next.refreshExpiresAt],
     );
@@ -111,20 +126,16 @@ export class SessionsRepository {
       .getOne();
   }
 
-  /** Revokes sessions matching the filter; returns the ids it revoked. */
-  async revoke(
-    manager: EntityManager,
-    filter: { id?: string; userId?: string; exceptId?: string },
-  ): Promise<string[]> {
-    const qb = manager
+  /** Marks the matching active sessions revoked; returns their ids. */
+  async revoke(filter: RevocationFilter): Promise<string[]> {
+    const qb = this.txHost.tx
       .createQueryBuilder()
       .update(SessionEntity)
       .set({ isActive: false, revokedAt: () => 'now()' })
-      .where('is_active IS TRUE')
+      .where('is_active IS TRUE AND user_id = :userId', { userId: filter.userId })
       .returning(['id']);
-    if (filter.id) qb.andWhere('id = :id', { id: filter.id });
-    if (filter.userId) qb.andWhere('user_id = :userId', { userId: filter.userId });
-    if (filter.exceptId) qb.andWhere('id <> :exceptId', { exceptId: filter.exceptId });
+    if (filter.scope === 'session') qb.andWhere('id = :id', { id: filter.sessionId });
+    if (filter.scope === 'all-but') qb.andWhere('id <> :id', { id: filter.sessionId });
     const result = await qb.execute();
     return (result.raw as Array<{ id: string }>).map((row) => row.id);
   }
