@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { DeviceTokensCleanupService } from '../../src/devices/device-tokens-cleanup.service';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { bearer, createUser, expectErrorEnvelope, RegisteredUser } from '../utils/factories';
 
@@ -234,6 +235,18 @@ describe('device tokens', () => {
       sha256(device),
     ]);
     expect(row.revoked_at).not.toBeNull();
+  });
+
+  it('the cleanup deletes ended device tokens and keeps live ones', async () => {
+    const user = await createUser(t.http);
+    const retired = await deviceOf(user);
+    const live = await deviceOf(user, retired);
+    await t.app.get(DeviceTokensCleanupService).runOnce(0);
+    const rows: Array<{ token_hash: string }> = await db.query(
+      `SELECT token_hash FROM device_tokens WHERE user_id = $1`,
+      [user.id],
+    );
+    expect(rows.map((r) => r.token_hash)).toEqual([sha256(live)]);
   });
 
   it('the OpenAPI document describes device_token on the login request and response', async () => {
