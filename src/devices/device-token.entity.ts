@@ -8,7 +8,6 @@ import {
   PrimaryGeneratedColumn,
   Unique,
 } from 'typeorm';
-import { UserEntity } from '../users/user.entity';
 
 /** A device that logged in as this user; the token itself is never stored, only its SHA-256. */
 @Entity('device_tokens')
@@ -22,9 +21,10 @@ export class DeviceTokenEntity {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE', nullable: false })
+  // Named, not imported: the foreign key without a dependency on users/.
+  @ManyToOne('UserEntity', { onDelete: 'CASCADE', nullable: false })
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'device_tokens_user_id_fkey' })
-  user?: UserEntity;
+  user?: object;
 
   @Column({ name: 'token_hash', type: 'varchar', length: 64 })
   tokenHash: string;

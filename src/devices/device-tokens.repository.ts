@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { Repository } from 'typeorm';
 import { DeviceTokenEntity } from './device-token.entity';
 
 export interface DeviceAttempt {
@@ -18,13 +16,15 @@ type Returning<T> = [T[], number];
 
 @Injectable()
 export class DeviceTokensRepository {
-  constructor(
-    @InjectRepository(DeviceTokenEntity) private readonly tokens: Repository<DeviceTokenEntity>,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-  ) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  /** The table in the ambient transaction, or on the plain connection outside one. */
+  private get tokens() {
+    return this.txHost.tx.getRepository(DeviceTokenEntity);
+  }
 
   async insert(row: { userId: string; tokenHash: string; expiresAt: Date }): Promise<string> {
-    const result = await this.txHost.tx.insert(DeviceTokenEntity, row);
+    const result = await this.tokens.insert(row);
     return (result.identifiers[0] as { id: string }).id;
   }
 
@@ -53,7 +53,7 @@ export class DeviceTokensRepository {
 
   /** Revokes the matching live tokens; returns how many. */
   async revoke(filter: { id: string } | { userId: string }): Promise<number> {
-    const qb = this.txHost.tx
+    const qb = this.tokens
       .createQueryBuilder()
       .update(DeviceTokenEntity)
       .set({ revokedAt: () => 'now()' })

@@ -7,7 +7,7 @@ import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import type { ClientInfo, Principal } from '../common/decorators';
 import { MetricsService } from '../metrics/metrics.service';
-import type { Role } from '../users/user.entity';
+import type { Role } from '../common/roles';
 import { RevocationService } from './revocation.service';
 import { SessionEntity } from './session.entity';
 import {

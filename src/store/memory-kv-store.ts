@@ -32,8 +32,8 @@ export class MemoryKvStore extends KvStore implements OnModuleDestroy {
     return Promise.resolve();
   }
 
-  existsAny(...keys: string[]) {
-    return Promise.resolve(keys.some((key) => this.read(key) !== null));
+  exists(key: string) {
+    return Promise.resolve(this.read(key) !== null);
   }
 
   reserveAttempt(counterKey: string, lockKey: string, ttlSeconds: number) {
@@ -51,10 +51,6 @@ export class MemoryKvStore extends KvStore implements OnModuleDestroy {
     if (this.read(key) !== null) return Promise.resolve(false);
     this.write(key, value, ttlSeconds);
     return Promise.resolve(true);
-  }
-
-  ping() {
-    return Promise.resolve();
   }
 
   private read(key: string): string | null {

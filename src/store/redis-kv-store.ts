@@ -27,8 +27,8 @@ export class RedisKvStore extends KvStore {
     if (keys.length > 0) await this.redis.del(...keys);
   }
 
-  async existsAny(...keys: string[]) {
-    return (await this.redis.exists(...keys)) > 0;
+  async exists(key: string) {
+    return (await this.redis.exists(key)) > 0;
   }
 
   async reserveAttempt(counterKey: string, lockKey: string, ttlSeconds: number) {
@@ -38,9 +38,5 @@ export class RedisKvStore extends KvStore {
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number) {
     return (await this.redis.set(key, value, 'EX', ttlSeconds, 'NX')) === 'OK';
-  }
-
-  async ping() {
-    await this.redis.ping();
   }
 }
