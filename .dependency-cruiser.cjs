@@ -12,6 +12,7 @@ const MAY_IMPORT = {
   crypto: ['config'],
   credentials: ['common', 'config', 'store'],
   sessions: ['audit', 'common', 'config', 'metrics', 'store'],
+  devices: ['common', 'config'],
   users: ['audit', 'common', 'config', 'credentials', 'metrics', 'sessions'],
   'rate-limit': ['audit', 'common', 'config', 'metrics', 'store'],
   mail: ['common', 'config', 'metrics'],
@@ -21,11 +22,13 @@ const MAY_IMPORT = {
     'common',
     'config',
     'credentials',
+    'devices',
     'email-tokens',
     'metrics',
     'rate-limit',
     'sessions',
     'signing-keys',
+    'store',
     'users',
   ],
   'account-recovery': [
@@ -33,6 +36,7 @@ const MAY_IMPORT = {
     'common',
     'config',
     'credentials',
+    'devices',
     'email-tokens',
     'rate-limit',
     'sessions',
@@ -42,7 +46,7 @@ const MAY_IMPORT = {
   'signing-keys': ['audit', 'common', 'config', 'crypto', 'sessions', 'store'],
   health: ['common', 'config', 'store'],
   // The composition layer: the data source lists every entity; the CLIs build contexts.
-  database: ['audit', 'config', 'email-tokens', 'mail', 'sessions', 'signing-keys', 'users'],
+  database: ['audit', 'config', 'devices', 'email-tokens', 'mail', 'sessions', 'signing-keys', 'users'],
   cli: ['app', 'audit', 'common', 'config', 'crypto', 'database', 'metrics', 'signing-keys', 'store', 'users'],
   // The files directly in src/ (app.module, app.factory, main, ...): they assemble everything.
   app: [
@@ -53,6 +57,7 @@ const MAY_IMPORT = {
     'config',
     'crypto',
     'database',
+    'devices',
     'health',
     'metrics',
     'rate-limit',

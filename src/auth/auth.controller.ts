@@ -17,6 +17,7 @@ import {
   AuthResponseDto,
   ChangePasswordDto,
   LoginDto,
+  LoginResponseDto,
   RefreshDto,
   RefreshResponseDto,
   RegisterDto,
@@ -61,7 +62,7 @@ export class AuthController {
   @Public()
   @RateLimited('login')
   @HttpCode(200)
-  @ApiOkResponse({ type: AuthResponseDto })
+  @ApiOkResponse({ type: LoginResponseDto })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Login refused' })
   login(
     @Body() dto: LoginDto,

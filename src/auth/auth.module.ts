@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { CredentialsModule } from '../credentials/credentials.module';
+import { DevicesModule } from '../devices/devices.module';
 import { EmailTokensModule } from '../email-tokens/email-tokens.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
@@ -9,6 +10,7 @@ import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { IntrospectionController } from './introspection.controller';
+import { RefreshGraceService } from './refresh-grace.service';
 import { TokenService } from './token.service';
 
 @Module({
@@ -19,9 +21,10 @@ import { TokenService } from './token.service';
     AuditModule,
     EmailTokensModule,
     SigningKeysModule,
+    DevicesModule,
   ],
   controllers: [AuthController, IntrospectionController],
-  providers: [AuthService, TokenService, AccessTokenVerifier],
+  providers: [AuthService, TokenService, RefreshGraceService, AccessTokenVerifier],
   exports: [AccessTokenVerifier],
 })
 export class AuthModule {}

@@ -3,18 +3,21 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
+import { Clock } from '../common/clock';
 import type { ClientInfo, Principal } from '../common/decorators';
 import { AppConfig } from '../config/app-config';
 import { LockoutService } from '../credentials/lockout.service';
 import { PasswordService } from '../credentials/password.service';
+import { DeviceAttempt, DeviceTokensService } from '../devices/device-tokens.service';
 import { EmailTokensService } from '../email-tokens/email-tokens.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { SessionsService } from '../sessions/sessions.service';
+import { SessionsService, SupersededSession } from '../sessions/sessions.service';
 import { UserEntity } from '../users/user.entity';
 import { toPublicUser } from '../users/user.serializer';
 import { UsersService } from '../users/users.service';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
-import { hashToken, IssuedTokens, TokenService } from './token.service';
+import { RefreshGraceService } from './refresh-grace.service';
+import { hashToken, IssuedTokens, RefreshClaims, TokenService } from './token.service';
 
 const accountLocked = () =>
   new AppError(
@@ -35,6 +38,17 @@ const tokenReused = () =>
     'Refresh token already used; the session has been revoked',
   );
 
+/** How long a refresh that lost the rotation race waits for the winner's pair to show up. */
+const GRACE_WAIT_MS = 1000;
+const GRACE_POLL_MS = 50;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type RefreshOutcome =
+  | { kind: 'issued'; tokens: IssuedTokens }
+  | { kind: 'invalid' }
+  | { kind: 'reused' }
+  | { kind: 'wait' };
+
 @Injectable()
 export class AuthService {
   constructor(
@@ -46,7 +60,10 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
     private readonly emailTokens: EmailTokensService,
+    private readonly devices: DeviceTokensService,
+    private readonly grace: RefreshGraceService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo) {
@@ -71,7 +88,61 @@ export class AuthService {
     return { message: 'User registered successfully', user: toPublicUser(user), tokens };
   }
 
+  /**
+   * A login that carries a live device token of this user is judged by that device's own
+   * failure count; any other login by the email's lockout.
+   */
   async login(dto: LoginDto, client: ClientInfo) {
+    const device = await this.devices.reserveAttempt(dto.device_token, dto.email);
+    return device
+      ? this.loginFromKnownDevice(dto, device, client)
+      : this.loginUnderLockout(dto, client);
+  }
+
+  /**
+   * The last step of every successful login (the password step, or a later second factor):
+   * login count, a new session, a new device token (replacing `deviceId`, the one the login
+   * came with), one audit row, in one transaction.
+   */
+  async finishLogin(
+    user: UserEntity,
+    client: ClientInfo,
+    options: { deviceId?: string; rehash?: string } = {},
+  ) {
+    const result = await this.completeLogin(user.id, client, options);
+    this.metrics.loginAttempt('success');
+    return {
+      message: 'Login successful',
+      user: toPublicUser(result.user),
+      tokens: result.tokens,
+      device_token: result.deviceToken,
+    };
+  }
+
+  @Transactional()
+  private async completeLogin(
+    userId: string,
+    client: ClientInfo,
+    options: { deviceId?: string; rehash?: string },
+  ) {
+    const user = await this.users.recordLogin(userId, options.rehash);
+    const tokens = await this.startSession(user, client);
+    const device = await this.devices.issue(user.id, options.deviceId);
+    await this.audit.record({
+      userId: user.id,
+      action: 'USER_LOGIN',
+      resource: 'auth',
+      details: {
+        device_id: device.id,
+        ...(options.deviceId ? { known_device_id: options.deviceId } : {}),
+        ...(options.rehash ? { password_rehashed: true } : {}),
+      },
+      client,
+    });
+    return { user, tokens, deviceToken: device.token };
+  }
+
+  private async loginUnderLockout(dto: LoginDto, client: ClientInfo) {
     // The lookup comes first: an attempt is reserved only once the password check is sure
     // to run, so a database outage (503) never counts against the account.
     const candidate = await this.users.findByEmail(dto.email);
@@ -95,57 +166,143 @@ export class AuthService {
       throw AppError.invalidCredentials();
     }
     await this.lockout.clear(dto.email);
-    if (this.config.mail.requireVerification && !usable.emailVerified) {
-      this.audit.recordDetached({
-        userId: usable.id,
-        action: 'LOGIN_FAILED',
-        resource: 'auth',
-        details: { email: dto.email, reason: 'email_not_verified' },
-        client,
-      });
-      throw emailNotVerified();
-    }
-    const rehash = this.passwords.needsRehash(usable.passwordHash)
-      ? await this.passwords.hash(dto.password)
-      : undefined;
-    const { user, tokens } = await this.completeLogin(usable.id, rehash, client);
-    this.metrics.loginAttempt('success');
-    return { message: 'Login successful', user: toPublicUser(user), tokens };
+    this.assertEmailVerified(usable, dto.email, client);
+    return this.finishLogin(usable, client, { rehash: await this.rehashIfNeeded(usable, dto) });
   }
 
-  @Transactional()
-  private async completeLogin(userId: string, rehash: string | undefined, client: ClientInfo) {
-    const user = await this.users.recordLogin(userId, rehash);
-    const tokens = await this.startSession(user, client);
-    await this.audit.record({
+  /** With MAIL_REQUIRE_VERIFICATION, no session before the address is proven. */
+  private assertEmailVerified(user: UserEntity, email: string, client: ClientInfo) {
+    if (!this.config.mail.requireVerification || user.emailVerified) return;
+    this.audit.recordDetached({
       userId: user.id,
-      action: 'USER_LOGIN',
+      action: 'LOGIN_FAILED',
       resource: 'auth',
-      details: rehash ? { password_rehashed: true } : undefined,
+      details: { email, reason: 'email_not_verified' },
       client,
     });
-    return { user, tokens };
+    throw emailNotVerified();
   }
 
-  /** Rotates the session's refresh token; a token already rotated revokes the session. */
+  /** Neither blocked by nor counted in the email's lockout; leaves its lock and count alone. */
+  private async loginFromKnownDevice(dto: LoginDto, device: DeviceAttempt, client: ClientInfo) {
+    const candidate = await this.users.findById(device.userId);
+    const usable = candidate && candidate.isActive !== false ? candidate : null;
+    const valid = await this.passwords.verify(dto.password, usable?.passwordHash ?? null);
+    if (!valid || !usable) {
+      const revoked = await this.devices.recordFailure(device);
+      this.audit.recordDetached({
+        userId: device.userId,
+        action: 'LOGIN_FAILED',
+        resource: 'auth',
+        details: {
+          email: dto.email,
+          reason: usable ? 'wrong_password' : 'inactive_user',
+          device_id: device.id,
+          device_attempt: device.attempt,
+          ...(revoked ? { device_revoked: true } : {}),
+        },
+        client,
+      });
+      this.metrics.loginAttempt('invalid_credentials');
+      throw AppError.invalidCredentials();
+    }
+    this.assertEmailVerified(usable, dto.email, client);
+    return this.finishLogin(usable, client, {
+      deviceId: device.id,
+      rehash: await this.rehashIfNeeded(usable, dto),
+    });
+  }
+
+  private async rehashIfNeeded(user: UserEntity, dto: LoginDto) {
+    return this.passwords.needsRehash(user.passwordHash)
+      ? await this.passwords.hash(dto.password)
+      : undefined;
+  }
+
+  /**
+   * Rotates the session's refresh token. A validly signed refresh token that is not the
+   * session's current one was already rotated: within the grace window, and while its
+   * successor is unused, it gets the successor pair again; otherwise it is a reuse, which
+   * revokes the whole session. A racer that finds no pair yet from a rotation of the last
+   * moments retries (without holding the session row) for up to GRACE_WAIT_MS first.
+   */
   async refresh(dto: RefreshDto, client: ClientInfo): Promise<{ tokens: IssuedTokens }> {
     const { claims, kid } = await this.tokens.verifyRefresh(dto.refresh_token);
     if (kid && (await this.sessions.isSigningKeyRevoked(kid))) throw AppError.invalidToken();
-    const next = await this.tokens.issueRefresh(claims.sub, claims.sid);
+    const waitUntil = Date.now() + GRACE_WAIT_MS;
+    for (;;) {
+      const outcome = await this.tryRefresh(
+        dto.refresh_token,
+        claims,
+        client,
+        Date.now() < waitUntil,
+      );
+      switch (outcome.kind) {
+        case 'issued':
+          return { tokens: outcome.tokens };
+        case 'invalid':
+          throw AppError.invalidToken();
+        case 'reused':
+          throw tokenReused();
+        case 'wait':
+          await sleep(GRACE_POLL_MS);
+      }
+    }
+  }
+
+  @Transactional()
+  private async tryRefresh(
+    presented: string,
+    claims: RefreshClaims,
+    client: ClientInfo,
+    mayWait: boolean,
+  ): Promise<RefreshOutcome> {
     const outcome = await this.sessions.rotate(
       {
         sessionId: claims.sid,
         userId: claims.sub,
-        presentedHash: hashToken(dto.refresh_token),
-        next,
+        presentedHash: hashToken(presented),
+        issue: (notAfter) => this.tokens.issueRefresh(claims.sub, claims.sid, notAfter),
       },
       client,
     );
-    if (outcome.kind === 'reused') throw tokenReused();
-    if (outcome.kind === 'invalid') throw AppError.invalidToken();
-    return {
-      tokens: await this.tokens.withAccess(next.token, claims.sub, outcome.role, claims.sid),
-    };
+    if (outcome.kind === 'invalid') return outcome;
+    if (outcome.kind === 'superseded') {
+      return this.replayOrRevoke(presented, outcome.session, client, mayWait);
+    }
+    const { refresh } = outcome;
+    const tokens = await this.tokens.withAccess(
+      refresh.token,
+      claims.sub,
+      outcome.role,
+      claims.sid,
+      refresh.refreshExpiresAt,
+    );
+    // Kept before the commit: refreshes racing on this token wait on the session row and
+    // find the pair as soon as they see the rotation.
+    if (this.grace.enabled) await this.grace.keep(presented, tokens);
+    return { kind: 'issued', tokens };
+  }
+
+  /** Within the grace window, the pair the first use got, while that pair is unused. */
+  private async replayOrRevoke(
+    presented: string,
+    session: SupersededSession,
+    client: ClientInfo,
+    mayWait: boolean,
+  ): Promise<RefreshOutcome> {
+    if (this.grace.enabled) {
+      const successor = await this.grace.find(presented);
+      if (successor && hashToken(successor.refresh_token) === session.currentHash) {
+        await this.sessions.recordReplay(session, client);
+        return { kind: 'issued', tokens: successor };
+      }
+      const windowMs = (this.grace.windowSeconds + 1) * 1000;
+      const rotatedJustNow = session.rotatedAt.getTime() > Date.now() - windowMs;
+      if (!successor && rotatedJustNow && mayWait) return { kind: 'wait' };
+    }
+    await this.sessions.revokeForReuse(session, client);
+    return { kind: 'reused' };
   }
 
   async logout(principal: Principal, client: ClientInfo) {
@@ -159,16 +316,23 @@ export class AuthService {
     });
   }
 
+  /** Every session and every device token of the user. */
+  @Transactional()
   async logoutAll(principal: Principal, client: ClientInfo) {
+    const revokedDevices = await this.devices.revokeAllForUser(principal.userId);
     await this.sessions.revoke({
       userId: principal.userId,
       scope: 'all',
       reason: 'LOGOUT_ALL',
+      details: { revoked_devices: revokedDevices },
       client,
     });
   }
 
-  /** Verifies the current password; keeps the calling session, revokes every other one. */
+  /**
+   * Verifies the current password; keeps the calling session, revokes every other one and
+   * every device token (the next login from any device counts against the email again).
+   */
   async changePassword(principal: Principal, dto: ChangePasswordDto, client: ClientInfo) {
     const user = await this.users.findById(principal.userId);
     if (!user || !(await this.passwords.verify(dto.current_password, user.passwordHash))) {
@@ -193,21 +357,27 @@ export class AuthService {
   ) {
     await this.users.setPasswordHash(user.id, passwordHash);
     await this.emailTokens.queuePasswordChanged(user.email);
+    const revokedDevices = await this.devices.revokeAllForUser(user.id);
     await this.sessions.revoke({
       userId: user.id,
       scope: 'all-but',
       sessionId: keepSessionId,
       reason: 'PASSWORD_CHANGED',
       resource: 'user',
+      details: { revoked_devices: revokedDevices },
       client,
     });
   }
 
   private async startSession(user: UserEntity, client: ClientInfo) {
     const sessionId = randomUUID();
-    const pair = await this.tokens.issue(user.id, user.role ?? 'user', sessionId);
+    // created_at starts the absolute lifetime, on the same clock as the tokens' exp.
+    const createdAt = this.clock.now();
+    const endsAt = new Date(createdAt.getTime() + this.config.sessions.maxLifetimeSeconds * 1000);
+    const pair = await this.tokens.issue(user.id, user.role ?? 'user', sessionId, endsAt);
     await this.sessions.start({
       id: sessionId,
+      createdAt,
       userId: user.id,
       jti: pair.refreshJti,
       refreshTokenHash: pair.refreshTokenHash,

@@ -60,6 +60,8 @@ export interface TokenPair {
   refreshExpiresAt: Date;
 }
 
+const nowSeconds = (clock: Clock) => Math.floor(clock.now().getTime() / 1000);
+
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 const { JOSEError, JWKSNoMatchingKey } = errors;
@@ -147,52 +149,68 @@ export class TokenService {
     }
   }
 
-  /** Signs an access + refresh pair for a session; the refresh token's hash is what gets stored. */
-  async issue(userId: string, role: Role, sessionId: string): Promise<TokenPair> {
+  /**
+   * Signs an access + refresh pair for a session; the refresh token's hash is what gets stored.
+   * Neither token outlives `notAfter` (the session's absolute end).
+   */
+  async issue(userId: string, role: Role, sessionId: string, notAfter?: Date): Promise<TokenPair> {
     const signer = await this.signer();
-    const refresh = await this.issueRefresh(userId, sessionId, signer);
+    const refresh = await this.issueRefresh(userId, sessionId, notAfter, signer);
     return {
       ...refresh,
-      tokens: await this.withAccess(refresh.token, userId, role, sessionId, signer),
+      tokens: await this.withAccess(
+        refresh.token,
+        userId,
+        role,
+        sessionId,
+        refresh.refreshExpiresAt,
+        signer,
+      ),
     };
   }
 
-  /** A session's next refresh token; only its hash is stored. */
-  async issueRefresh(userId: string, sessionId: string, signer?: Signer): Promise<RefreshToken> {
-    const { refreshTtlSeconds } = this.config.jwt;
+  /** A session's next refresh token, expiring at `notAfter` at the latest; only its hash is stored. */
+  async issueRefresh(
+    userId: string,
+    sessionId: string,
+    notAfter?: Date,
+    signer?: Signer,
+  ): Promise<RefreshToken> {
+    const exp = this.expiry(this.config.jwt.refreshTtlSeconds, notAfter);
     const refreshJti = randomUUID();
     const token = await this.sign(
       { sub: userId, type: 'refresh', sid: sessionId, jti: refreshJti },
-      refreshTtlSeconds,
+      exp,
       signer,
     );
     return {
       token,
       refreshJti,
       refreshTokenHash: hashToken(token),
-      refreshExpiresAt: new Date(this.clock.now().getTime() + refreshTtlSeconds * 1000),
+      refreshExpiresAt: new Date(exp * 1000),
     };
   }
 
-  /** The token response: a fresh access token next to `refreshToken`. */
+  /** The token response: a fresh access token (expiring at `notAfter` at the latest) next to `refreshToken`. */
   async withAccess(
     refreshToken: string,
     userId: string,
     role: Role,
     sessionId: string,
+    notAfter?: Date,
     signer?: Signer,
   ): Promise<IssuedTokens> {
-    const { accessTtlSeconds } = this.config.jwt;
+    const exp = this.expiry(this.config.jwt.accessTtlSeconds, notAfter);
     const access = await this.sign(
       { sub: userId, role, type: 'access', sid: sessionId, jti: randomUUID() },
-      accessTtlSeconds,
+      exp,
       signer,
     );
     return {
       access_token: access,
       refresh_token: refreshToken,
       token_type: 'Bearer',
-      expires_in: accessTtlSeconds,
+      expires_in: Math.max(0, exp - nowSeconds(this.clock)),
     };
   }
 
@@ -272,13 +290,18 @@ export class TokenService {
     return { key, header: { alg: algorithm, typ: 'JWT', kid } };
   }
 
-  private async sign(claims: JWTPayload, ttlSeconds: number, signer?: Signer): Promise<string> {
+  /** `exp` (seconds since the epoch): `ttlSeconds` from now, but never after `notAfter`. */
+  private expiry(ttlSeconds: number, notAfter?: Date): number {
+    const exp = nowSeconds(this.clock) + ttlSeconds;
+    return notAfter ? Math.min(exp, Math.floor(notAfter.getTime() / 1000)) : exp;
+  }
+
+  private async sign(claims: JWTPayload, exp: number, signer?: Signer): Promise<string> {
     const { key, header } = signer ?? (await this.signer());
-    const now = Math.floor(this.clock.now().getTime() / 1000);
     return new SignJWT(claims)
       .setProtectedHeader(header)
-      .setIssuedAt(now)
-      .setExpirationTime(now + ttlSeconds)
+      .setIssuedAt(nowSeconds(this.clock))
+      .setExpirationTime(exp)
       .setIssuer(this.config.jwt.issuer)
       .setAudience(this.config.jwt.audience)
       .sign(key);

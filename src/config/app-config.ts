@@ -49,6 +49,12 @@ export class AppConfig {
   publicUrl: string;
   bcryptRounds: number;
   lockout: { maxAttempts: number; durationSeconds: number };
+  sessions: {
+    /** 0: a rotated refresh token presented again is always a reuse. */
+    reuseGraceSeconds: number;
+    maxLifetimeSeconds: number;
+    deviceTokenTtlSeconds: number;
+  };
   rateLimits: {
     register: RateLimitPolicy;
     login: RateLimitPolicy;
@@ -199,6 +205,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   config.lockout = {
     maxAttempts: vars.LOCKOUT_MAX_ATTEMPTS,
     durationSeconds: vars.LOCKOUT_DURATION_SECONDS,
+  };
+  config.sessions = {
+    reuseGraceSeconds: vars.REFRESH_REUSE_GRACE_SECONDS,
+    maxLifetimeSeconds: vars.SESSION_MAX_LIFETIME_SECONDS,
+    deviceTokenTtlSeconds: vars.DEVICE_TOKEN_TTL_SECONDS,
   };
   config.rateLimits = {
     register: parseRateLimit(vars.RATE_LIMIT_REGISTER),

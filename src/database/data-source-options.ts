@@ -6,10 +6,12 @@ import { SessionRefreshTokens1732500000001 } from '../../migrations/173250000000
 import { AuditHashChain1732600000000 } from '../../migrations/1732600000000-AuditHashChain';
 import { EmailTokensAndMailOutbox1733200000000 } from '../../migrations/1733200000000-EmailTokensAndMailOutbox';
 import { SigningKeys1733400000000 } from '../../migrations/1733400000000-SigningKeys';
+import { DeviceTokens1733500000000 } from '../../migrations/1733500000000-DeviceTokens';
 import { AuditLogEntity } from '../audit/audit-log.entity';
 import { EmailTokenEntity } from '../email-tokens/email-token.entity';
 import { MailOutboxEntity } from '../mail/mail-outbox.entity';
 import type { AppConfig } from '../config/app-config';
+import { DeviceTokenEntity } from '../devices/device-token.entity';
 import { SessionEntity } from '../sessions/session.entity';
 import { SigningKeyEntity } from '../signing-keys/signing-key.entity';
 import { UserEntity } from '../users/user.entity';
@@ -23,6 +25,7 @@ export const ENTITIES = [
   EmailTokenEntity,
   MailOutboxEntity,
   SigningKeyEntity,
+  DeviceTokenEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1732500000000,
@@ -30,6 +33,7 @@ export const MIGRATIONS = [
   AuditHashChain1732600000000,
   EmailTokensAndMailOutbox1733200000000,
   SigningKeys1733400000000,
+  DeviceTokens1733500000000,
 ];
 
 /**

@@ -23,6 +23,24 @@ describe(loadConfig.name, () => {
       accessTtlSeconds: 3600,
       refreshTtlSeconds: 604800,
     });
+    expect(sut.sessions).toEqual({
+      reuseGraceSeconds: 10,
+      maxLifetimeSeconds: 2592000,
+      deviceTokenTtlSeconds: 7776000,
+    });
+  });
+
+  it('accepts a zero grace window (off), and no zero lifetime', () => {
+    expect(loadConfig({ REFRESH_REUSE_GRACE_SECONDS: '0' }).sessions.reuseGraceSeconds).toBe(0);
+    expect(() => loadConfig({ SESSION_MAX_LIFETIME_SECONDS: '0' })).toThrow(
+      /SESSION_MAX_LIFETIME_SECONDS/,
+    );
+    expect(() => loadConfig({ DEVICE_TOKEN_TTL_SECONDS: '-1' })).toThrow(
+      /DEVICE_TOKEN_TTL_SECONDS/,
+    );
+    expect(() => loadConfig({ REFRESH_REUSE_GRACE_SECONDS: '1.5' })).toThrow(
+      /REFRESH_REUSE_GRACE_SECONDS/,
+    );
   });
 
   it('applies the email defaults of the contract', () => {
