@@ -104,7 +104,7 @@ export class Seeder {
     for (const user of users) {
       for (let i = 0; i < perUser; i++) {
         const id = randomUUID();
-        const pair = this.tokens.issue(user.id, 'user', id);
+        const pair = this.tokens.issue(user.id, 'user', id, ['pwd']);
         rows.push({
           id,
           userId: user.id,

@@ -10,7 +10,9 @@ import { RolesGuard } from './auth/roles.guard';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { loggerOptions, logsRequests } from './common/logger-options';
 import { createValidationPipe } from './common/validation';
+import { Clock } from './common/clock';
 import { AppConfig } from './config/app-config';
+import { CryptoModule } from './crypto/crypto.module';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './database/data-source-options';
 import { runMigrationsExclusively } from './database/run-migrations';
@@ -29,8 +31,8 @@ class ConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ConfigModule,
-      providers: [{ provide: AppConfig, useValue: config }],
-      exports: [AppConfig],
+      providers: [{ provide: AppConfig, useValue: config }, Clock],
+      exports: [AppConfig, Clock],
     };
   }
 }
@@ -63,6 +65,7 @@ export class AppModule {
           },
         }),
         StoreModule,
+        CryptoModule,
         UsersModule,
         AdminUsersModule,
         SessionsModule,

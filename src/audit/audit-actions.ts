@@ -15,6 +15,12 @@ export const AUDIT_ACTIONS = [
   'USER_ACTIVATED',
   'ACCOUNT_UNLOCKED',
   'RATE_LIMITED',
+  'MFA_ENABLED',
+  'MFA_DISABLED',
+  'MFA_RESET',
+  'MFA_FAILED',
+  'MFA_RECOVERY_CODE_USED',
+  'RECOVERY_CODES_REGENERATED',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -25,6 +25,10 @@ const ROUTE_ACTIONS: Record<string, (request: AuditedRequest) => AuditAction> = 
     return dto.is_active === false ? 'USER_DEACTIVATED' : 'USER_ACTIVATED';
   },
   'POST /api/users/:id/unlock': () => 'ACCOUNT_UNLOCKED',
+  'POST /api/auth/mfa/totp/enable': () => 'MFA_ENABLED',
+  'POST /api/auth/mfa/totp/disable': () => 'MFA_DISABLED',
+  'POST /api/auth/mfa/recovery-codes': () => 'RECOVERY_CODES_REGENERATED',
+  'DELETE /api/users/:id/mfa': () => 'MFA_RESET',
 };
 
 const RESOURCES: Record<string, string> = { auth: 'auth', users: 'user', sessions: 'session' };

@@ -4,13 +4,17 @@ import {
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
+  ApiExtraModels,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
+  getSchemaPath,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal, Public } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
+import { MfaChallengeDto, MfaVerifyDto } from '../mfa/dto/mfa.dto';
 import { RateLimited } from '../rate-limit/rate-limit.decorator';
 import { AuthService } from './auth.service';
 import {
@@ -49,7 +53,14 @@ export class AuthController {
   @Public()
   @RateLimited('login')
   @HttpCode(200)
-  @ApiOkResponse({ type: AuthResponseDto })
+  @ApiExtraModels(AuthResponseDto, MfaChallengeDto)
+  @ApiOkResponse({
+    description:
+      'Logged in; or, when two-factor authentication is on, the challenge for POST /api/auth/mfa/verify',
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(AuthResponseDto) }, { $ref: getSchemaPath(MfaChallengeDto) }],
+    },
+  })
   @ApiUnauthorizedResponse({
     type: ErrorResponse,
     description: 'INVALID_CREDENTIALS / ACCOUNT_LOCKED',
@@ -61,6 +72,30 @@ export class AuthController {
   ) {
     noStore(reply);
     return this.auth.login(dto, client);
+  }
+
+  @Post('mfa/verify')
+  @Public()
+  @RateLimited('mfa')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Second login step: a TOTP code or a recovery code for the mfa_token',
+    description:
+      'Send `code` or `recovery_code`. The mfa_token is single use, lives 300 s and dies after 5 wrong codes.',
+  })
+  @ApiOkResponse({ type: AuthResponseDto })
+  @ApiUnauthorizedResponse({
+    type: ErrorResponse,
+    description:
+      'INVALID_MFA_CODE / INVALID_TOKEN (bad, expired or spent mfa_token) / ACCOUNT_LOCKED',
+  })
+  verifyMfa(
+    @Body() dto: MfaVerifyDto,
+    @ClientMeta() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    noStore(reply);
+    return this.auth.verifyMfa(dto, client);
   }
 
   @Post('refresh')

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module';
+import { MfaModule } from '../mfa/mfa.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
@@ -12,7 +13,14 @@ import { PasswordService } from './password.service';
 import { TokenService } from './token.service';
 
 @Module({
-  imports: [PassportModule, JwtModule.register({}), UsersModule, SessionsModule, AuditModule],
+  imports: [
+    PassportModule,
+    JwtModule.register({}),
+    UsersModule,
+    SessionsModule,
+    AuditModule,
+    MfaModule,
+  ],
   controllers: [AuthController],
   providers: [AuthService, PasswordService, TokenService, LockoutService, JwtStrategy],
   exports: [PasswordService, LockoutService],

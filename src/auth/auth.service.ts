@@ -11,10 +11,20 @@ import { SessionsService } from '../sessions/sessions.service';
 import { UserEntity } from '../users/user.entity';
 import { toPublicUser } from '../users/user.serializer';
 import { UsersRepository } from '../users/users.repository';
+import { MfaVerifyDto } from '../mfa/dto/mfa.dto';
+import { MfaChallengesService } from '../mfa/mfa-challenges.service';
+import type { MfaMethod } from '../mfa/mfa.service';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
 import { LockoutService } from './lockout.service';
 import { PasswordService } from './password.service';
-import { hashToken, IssuedTokens, TokenService } from './token.service';
+import {
+  amrFromColumn,
+  amrToColumn,
+  AuthMethod,
+  hashToken,
+  IssuedTokens,
+  TokenService,
+} from './token.service';
 
 const accountLocked = () =>
   new AppError(
@@ -42,6 +52,7 @@ export class AuthService {
     private readonly lockout: LockoutService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly mfaChallenges: MfaChallengesService,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo) {
@@ -54,7 +65,7 @@ export class AuthService {
         lastName: dto.last_name ?? null,
         phoneNumber: dto.phone_number ?? null,
       });
-      const issued = await this.startSession(manager, created, client);
+      const issued = await this.startSession(manager, created, client, ['pwd']);
       await this.audit.record(manager, {
         userId: created.id,
         action: 'USER_REGISTERED',
@@ -87,24 +98,101 @@ export class AuthService {
       this.metrics.loginAttempt('invalid_credentials');
       throw AppError.invalidCredentials();
     }
-    await this.lockout.clear(dto.email);
     const rehash = this.passwords.needsRehash(usable.passwordHash)
       ? await this.passwords.hash(dto.password)
       : undefined;
-    const { user, tokens } = await this.dataSource.transaction(async (manager) => {
-      const updated = await this.users.recordLogin(manager, usable.id, rehash);
-      const issued = await this.startSession(manager, updated, client);
+    if (usable.twoFactorEnabled) return this.requireSecondFactor(usable, rehash);
+    return this.finishLogin(usable, client, { amr: ['pwd'], rehash });
+  }
+
+  /**
+   * The login's second step: a TOTP or recovery code for the `mfa_token` of the password
+   * step. Wrong codes count towards the email's lockout like wrong passwords.
+   */
+  async verifyMfa(dto: MfaVerifyDto, client: ClientInfo) {
+    if (dto.code !== undefined && dto.recovery_code !== undefined) {
+      throw AppError.validation([
+        { field: 'recovery_code', message: 'send either code or recovery_code, not both' },
+      ]);
+    }
+    const user = await this.users.findById(await this.mfaChallenges.userOf(dto.mfa_token));
+    if (!user || user.isActive === false) throw AppError.invalidToken('Invalid mfa_token');
+    const verdict = await this.lockout.reserveAttempt(user.email);
+    if (!verdict.allowed) {
+      this.audit.recordDetached({
+        userId: user.id,
+        action: 'MFA_FAILED',
+        resource: 'auth',
+        details: { reason: 'account_locked' },
+        client,
+      });
+      this.metrics.loginAttempt('locked');
+      throw accountLocked();
+    }
+    const proof = { code: dto.code, recoveryCode: dto.recovery_code };
+    const outcome = await this.mfaChallenges.redeem(dto.mfa_token, proof, client);
+    if (!outcome.ok) {
+      const locked = await this.lockout.recordFailure(user.email, verdict.attempt);
+      this.audit.recordDetached({
+        userId: user.id,
+        action: 'MFA_FAILED',
+        resource: 'auth',
+        details: {
+          reason: 'invalid_code',
+          method: dto.code !== undefined ? 'totp' : 'recovery_code',
+          attempt: verdict.attempt,
+          mfa_token_failures: outcome.failures,
+        },
+        client,
+      });
+      if (locked) this.onLocked(user.email, verdict.attempt, user, client);
+      this.metrics.loginAttempt('invalid_credentials');
+      throw AppError.invalidMfaCode(HttpStatus.UNAUTHORIZED);
+    }
+    return this.finishLogin(user, client, { amr: ['pwd', 'otp'], mfaMethod: outcome.method });
+  }
+
+  /**
+   * The end of every successful login (password alone, or after the second step): clears
+   * the email's lockout, counts the login, starts the session, writes USER_LOGIN.
+   */
+  async finishLogin(
+    user: UserEntity,
+    client: ClientInfo,
+    how: { amr: AuthMethod[]; rehash?: string; mfaMethod?: MfaMethod },
+  ) {
+    await this.lockout.clear(user.email);
+    const result = await this.dataSource.transaction(async (manager) => {
+      const updated = await this.users.recordLogin(manager, user.id, how.rehash);
+      const issued = await this.startSession(manager, updated, client, how.amr);
       await this.audit.record(manager, {
         userId: updated.id,
         action: 'USER_LOGIN',
         resource: 'auth',
-        details: rehash ? { password_rehashed: true } : undefined,
+        details: {
+          amr: how.amr,
+          ...(how.mfaMethod ? { mfa_method: how.mfaMethod } : {}),
+          ...(how.rehash ? { password_rehashed: true } : {}),
+        },
         client,
       });
       return { user: updated, tokens: issued };
     });
     this.metrics.loginAttempt('success');
-    return { message: 'Login successful', user: toPublicUser(user), tokens };
+    return { message: 'Login successful', user: toPublicUser(result.user), tokens: result.tokens };
+  }
+
+  /**
+   * Right password, MFA on: no session yet, and the email's failure count is left as it is
+   * (only a finished login clears it), so wrong codes add up towards the lockout.
+   */
+  private async requireSecondFactor(user: UserEntity, rehash: string | undefined) {
+    if (rehash)
+      await this.dataSource.transaction((m) =>
+        this.users.update(m, user.id, { passwordHash: rehash }),
+      );
+    this.metrics.loginAttempt('mfa_required');
+    return this.mfaChallenges.issue(user.id);
   }
 
   /**
@@ -130,7 +218,7 @@ export class AuthService {
           details: { session_id: claims.sid },
           client,
         });
-        return { kind: 'rotated' as const, role: rotated.role };
+        return { kind: 'rotated' as const, role: rotated.role, amr: amrFromColumn(rotated.amr) };
       }
       // Not rotated: find out why (the rare path).
       const session = await this.sessions.findForUpdate(manager, claims.sid);
@@ -156,7 +244,9 @@ export class AuthService {
       throw tokenReused();
     }
     if (outcome.kind === 'invalid') throw AppError.invalidToken();
-    return { tokens: this.tokens.withAccess(next.token, claims.sub, outcome.role, claims.sid) };
+    return {
+      tokens: this.tokens.withAccess(next.token, claims.sub, outcome.role, claims.sid, outcome.amr),
+    };
   }
 
   async logout(principal: Principal, client: ClientInfo) {
@@ -204,9 +294,14 @@ export class AuthService {
     this.metrics.sessionsRevoked(revoked.length, 'PASSWORD_CHANGED');
   }
 
-  private async startSession(manager: EntityManager, user: UserEntity, client: ClientInfo) {
+  private async startSession(
+    manager: EntityManager,
+    user: UserEntity,
+    client: ClientInfo,
+    amr: AuthMethod[],
+  ) {
     const sessionId = randomUUID();
-    const pair = this.tokens.issue(user.id, user.role ?? 'user', sessionId);
+    const pair = this.tokens.issue(user.id, user.role ?? 'user', sessionId, amr);
     await this.sessions.create(manager, {
       id: sessionId,
       userId: user.id,
@@ -215,6 +310,7 @@ export class AuthService {
       expiresAt: pair.refreshExpiresAt,
       ipAddress: client.ip || null,
       userAgent: client.userAgent,
+      amr: amrToColumn(amr),
     });
     return pair.tokens;
   }
@@ -238,15 +334,17 @@ export class AuthService {
       details: { email, reason, attempt },
       client,
     });
-    if (locked) {
-      this.metrics.lockout();
-      this.audit.recordDetached({
-        userId: user?.id ?? null,
-        action: 'ACCOUNT_LOCKED',
-        resource: 'auth',
-        details: { email, attempts: attempt },
-        client,
-      });
-    }
+    if (locked) this.onLocked(email, attempt, user, client);
+  }
+
+  private onLocked(email: string, attempt: number, user: UserEntity | null, client: ClientInfo) {
+    this.metrics.lockout();
+    this.audit.recordDetached({
+      userId: user?.id ?? null,
+      action: 'ACCOUNT_LOCKED',
+      resource: 'auth',
+      details: { email, attempts: attempt },
+      client,
+    });
   }
 }

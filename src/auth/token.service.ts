@@ -9,10 +9,25 @@ export const CLOCK_LEEWAY_SECONDS = 5;
 /** Our tokens are ~500 characters; anything far larger is refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
 
+/** RFC 8176 authentication method references this service issues. */
+export type AuthMethod = 'pwd' | 'otp';
+export type AssuranceLevel = 'aal1' | 'aal2';
+
+/** NIST SP 800-63B: a password alone is AAL1; with a second factor (TOTP), AAL2. */
+export const aalOf = (amr: readonly AuthMethod[]): AssuranceLevel =>
+  amr.includes('otp') ? 'aal2' : 'aal1';
+
+/** The session row stores `amr` space-separated (`"pwd otp"`). */
+export const amrToColumn = (amr: readonly AuthMethod[]) => amr.join(' ');
+export const amrFromColumn = (value: string | null | undefined): AuthMethod[] =>
+  (value || 'pwd').split(' ').filter((m): m is AuthMethod => m === 'pwd' || m === 'otp');
+
 export interface AccessClaims {
   sub: string;
   role: Role;
   type: 'access';
+  amr: AuthMethod[];
+  aal: AssuranceLevel;
   sid: string;
   jti: string;
   iat: number;
@@ -111,9 +126,9 @@ export class TokenService {
   }
 
   /** Signs an access + refresh pair for a session; the refresh token's hash is what gets stored. */
-  issue(userId: string, role: Role, sessionId: string): TokenPair {
+  issue(userId: string, role: Role, sessionId: string, amr: AuthMethod[]): TokenPair {
     const refresh = this.issueRefresh(userId, sessionId);
-    return { ...refresh, tokens: this.withAccess(refresh.token, userId, role, sessionId) };
+    return { ...refresh, tokens: this.withAccess(refresh.token, userId, role, sessionId, amr) };
   }
 
   /** A session's next refresh token; only its hash is stored. */
@@ -133,10 +148,24 @@ export class TokenService {
   }
 
   /** The token response: a fresh access token next to `refreshToken`. */
-  withAccess(refreshToken: string, userId: string, role: Role, sessionId: string): IssuedTokens {
+  withAccess(
+    refreshToken: string,
+    userId: string,
+    role: Role,
+    sessionId: string,
+    amr: AuthMethod[],
+  ): IssuedTokens {
     const { accessTtlSeconds } = this.config.jwt;
     const access = this.sign(
-      { sub: userId, role, type: 'access', sid: sessionId, jti: randomUUID() },
+      {
+        sub: userId,
+        role,
+        type: 'access',
+        sid: sessionId,
+        jti: randomUUID(),
+        amr,
+        aal: aalOf(amr),
+      },
       accessTtlSeconds,
     );
     return {

@@ -31,7 +31,12 @@ export class AppConfig {
   };
   bcryptRounds: number;
   lockout: { maxAttempts: number; durationSeconds: number };
-  rateLimits: { register: RateLimitPolicy; login: RateLimitPolicy; refresh: RateLimitPolicy };
+  rateLimits: {
+    register: RateLimitPolicy;
+    login: RateLimitPolicy;
+    refresh: RateLimitPolicy;
+    mfa: RateLimitPolicy;
+  };
   trustProxy: TrustProxy;
   corsOrigins: string[];
   allowedHosts: string[];
@@ -39,6 +44,9 @@ export class AppConfig {
   logLevel: string;
   admin?: { email: string; password: string };
   auditRetentionDays?: number;
+  /** Keys of secrets at rest: `key` encrypts (unset outside production: see CryptoModule). */
+  secrets: { key?: string; previousKeys: string[] };
+  totpIssuer: string;
   /** Bearer token required by GET /metrics; unset: the endpoint is open. */
   metricsToken?: string;
 }
@@ -87,6 +95,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       'Invalid configuration:\n  JWT_SECRET_KEY: still the example placeholder; generate one (openssl rand -base64 48)',
     );
   }
+  if (vars.NODE_ENV === 'production' && !vars.SECRETS_ENCRYPTION_KEY) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SECRETS_ENCRYPTION_KEY: required when NODE_ENV=production (openssl rand -base64 32)',
+    );
+  }
   if (Boolean(vars.ADMIN_EMAIL) !== Boolean(vars.ADMIN_PASSWORD)) {
     throw new ConfigError(
       'Invalid configuration:\n  ADMIN_EMAIL/ADMIN_PASSWORD: set both or neither',
@@ -120,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     register: parseRateLimit(vars.RATE_LIMIT_REGISTER),
     login: parseRateLimit(vars.RATE_LIMIT_LOGIN),
     refresh: parseRateLimit(vars.RATE_LIMIT_REFRESH),
+    mfa: parseRateLimit(vars.RATE_LIMIT_MFA),
   };
   config.trustProxy = parseTrustProxy(vars.TRUST_PROXY);
   config.corsOrigins = list(vars.CORS_ORIGINS);
@@ -131,5 +145,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   config.auditRetentionDays = vars.AUDIT_RETENTION_DAYS;
   config.metricsToken = vars.METRICS_TOKEN;
+  config.secrets = {
+    key: vars.SECRETS_ENCRYPTION_KEY,
+    previousKeys: list(vars.SECRETS_ENCRYPTION_KEYS_PREVIOUS),
+  };
+  config.totpIssuer = vars.TOTP_ISSUER;
   return config;
 }

@@ -8,11 +8,16 @@ import {
   IsString,
   Matches,
   Max,
+  MaxLength,
   Min,
   MinLength,
 } from 'class-validator';
 
 const RATE_LIMIT = /^\d+\/\d+$/;
+/** 32 bytes in base64: 43 characters and one `=` of padding (optional). */
+const BASE64_32 = '[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=?';
+const BASE64_32_BYTES = new RegExp(`^${BASE64_32}$`);
+const BASE64_32_BYTES_LIST = new RegExp(`^\\s*${BASE64_32}\\s*(,\\s*${BASE64_32}\\s*)*$`);
 
 /** Every variable of the contract's Configuration section, validated once at start-up. */
 export class EnvironmentVariables {
@@ -62,6 +67,9 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_REFRESH must look like 20/3600' })
   RATE_LIMIT_REFRESH = '20/3600';
+  @IsOptional()
+  @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_MFA must look like 10/3600' })
+  RATE_LIMIT_MFA = '10/3600';
 
   @IsOptional() @IsString() TRUST_PROXY?: string;
   @IsOptional() @IsString() CORS_ORIGINS?: string;
@@ -79,6 +87,21 @@ export class EnvironmentVariables {
 
   @IsOptional() @IsIn(['true', 'false']) MIGRATIONS_RUN = 'true';
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) AUDIT_RETENTION_DAYS?: number;
+
+  /** Base64 of 32 random bytes: `openssl rand -base64 32`. */
+  @IsOptional()
+  @Matches(BASE64_32_BYTES, {
+    message: 'SECRETS_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+  })
+  SECRETS_ENCRYPTION_KEY?: string;
+  /** Comma-separated retired keys: they still decrypt, never encrypt. */
+  @IsOptional()
+  @Matches(BASE64_32_BYTES_LIST, {
+    message:
+      'SECRETS_ENCRYPTION_KEYS_PREVIOUS must be a comma-separated list of 32-byte base64 keys',
+  })
+  SECRETS_ENCRYPTION_KEYS_PREVIOUS?: string;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(64) TOTP_ISSUER = 'Perfect21';
 
   @IsOptional()
   @IsString()

@@ -4,17 +4,27 @@ import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1732500000000 } from '../../migrations/1732500000000-InitialSchema';
 import { SessionRefreshTokens1732500000001 } from '../../migrations/1732500000001-SessionRefreshTokens';
 import { AuditHashChain1732600000000 } from '../../migrations/1732600000000-AuditHashChain';
+import { TwoFactorAuthentication1733300000000 } from '../../migrations/1733300000000-TwoFactorAuthentication';
 import { AuditLogEntity } from '../audit/audit-log.entity';
 import type { AppConfig } from '../config/app-config';
+import { MfaChallengeEntity, RecoveryCodeEntity, TotpCredentialEntity } from '../mfa/mfa.entities';
 import { SessionEntity } from '../sessions/session.entity';
 import { UserEntity } from '../users/user.entity';
 import { createPgliteDriver } from './pglite-driver';
 
-export const ENTITIES = [UserEntity, SessionEntity, AuditLogEntity];
+export const ENTITIES = [
+  UserEntity,
+  SessionEntity,
+  AuditLogEntity,
+  TotpCredentialEntity,
+  RecoveryCodeEntity,
+  MfaChallengeEntity,
+];
 export const MIGRATIONS = [
   InitialSchema1732500000000,
   SessionRefreshTokens1732500000001,
   AuditHashChain1732600000000,
+  TwoFactorAuthentication1733300000000,
 ];
 
 /**

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-export type LoginOutcome = 'success' | 'invalid_credentials' | 'locked';
+export type LoginOutcome = 'success' | 'invalid_credentials' | 'locked' | 'mfa_required';
 
 /** Requests no route matched share one label, so random URLs cannot explode the series count. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -56,7 +56,7 @@ export class MetricsService {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Zero-valued series from the start, so rate() works before the first event.
-    for (const outcome of ['success', 'invalid_credentials', 'locked'] as const) {
+    for (const outcome of ['success', 'invalid_credentials', 'locked', 'mfa_required'] as const) {
       this.logins.inc({ outcome }, 0);
     }
   }

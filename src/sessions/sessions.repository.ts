@@ -13,6 +13,8 @@ export interface NewSession {
   expiresAt: Date;
   ipAddress: string | null;
   userAgent: string | null;
+  /** Space-separated authentication methods (`pwd`, `pwd otp`). */
+  amr: string;
 }
 
 /** TypeORM returns an UPDATE ... RETURNING as [rows, affected count], on pg and PGlite alike. */
@@ -48,15 +50,15 @@ export class SessionsRepository {
   async rotateIfCurrent(
     manager: EntityManager,
     rotation: { sessionId: string; userId: string; presentedHash: string; next: RefreshToken },
-  ): Promise<{ role: Role } | null> {
+  ): Promise<{ role: Role; amr: string } | null> {
     const { sessionId, userId, presentedHash, next } = rotation;
-    const result = await manager.query<[Array<{ role: Role }>, number]>(
+    const result = await manager.query<[Array<{ role: Role; amr: string }>, number]>(
       `UPDATE user_sessions AS s
           SET jti = $4, refresh_token_hash = $5, expires_at = $6, last_used = now()
          FROM users AS u
         WHERE s.id = $1 AND s.user_id = $2 AND s.refresh_token_hash = $3 AND u.id = s.user_id
           AND s.is_active IS TRUE AND s.expires_at > now() AND u.is_active IS TRUE
-      RETURNING u.role`,
+      RETURNING u.role, s.amr`,
       [
         sessionId,
         userId,

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+type Rows<T> = [T[], number];
+
+/**
+ * TOTP secrets, recovery codes and the user's `two_factor_enabled` flag. Every check that
+ * must hold under concurrency is one conditional statement (compare-and-set), never a read
+ * followed by a write.
+ */
+@Injectable()
+export class MfaCredentialsRepository {
+  /** Locks the user row for an MFA change (enrolment steps queue instead of interleaving). */
+  async lockUser(manager: EntityManager, userId: string) {
+    const rows = await manager.query<Array<{ email: string; two_factor_enabled: boolean | null }>>(
+      `SELECT email, two_factor_enabled FROM users WHERE id = $1 FOR NO KEY UPDATE`,
+      [userId],
+    );
+    const row = rows[0];
+    return row ? { email: row.email, twoFactorEnabled: row.two_factor_enabled === true } : null;
+  }
+
+  async setTwoFactorEnabled(manager: EntityManager, userId: string, enabled: boolean) {
+    await manager.query(
+      `UPDATE users SET two_factor_enabled = $2, updated_at = now() WHERE id = $1`,
+      [userId, enabled],
+    );
+  }
+
+  /** Stores a (pending) secret, replacing any previous one with a fresh replay state. */
+  async saveSecret(manager: EntityManager, userId: string, sealedSecret: string) {
+    await manager.query(
+      `INSERT INTO mfa_totp_credentials (user_id, secret_encrypted, last_step)
+       VALUES ($1, $2, NULL)
+       ON CONFLICT (user_id) DO UPDATE
+         SET secret_encrypted = EXCLUDED.secret_encrypted, last_step = NULL, created_at = now()`,
+      [userId, sealedSecret],
+    );
+  }
+
+  async findSealedSecret(manager: EntityManager, userId: string): Promise<string | null> {
+    const rows = await manager.query<Array<{ secret_encrypted: string }>>(
+      `SELECT secret_encrypted FROM mfa_totp_credentials WHERE user_id = $1`,
+      [userId],
+    );
+    return rows[0]?.secret_encrypted ?? null;
+  }
+
+  /**
+   * Marks time step `step` used: succeeds only if no step at or after it was accepted before
+   * (RFC 6238 §5.2), atomically, so two requests with one code cannot both pass.
+   */
+  async claimTotpStep(manager: EntityManager, userId: string, step: number): Promise<boolean> {
+    const [, affected] = await manager.query<Rows<unknown>>(
+      `UPDATE mfa_totp_credentials SET last_step = $2
+        WHERE user_id = $1 AND (last_step IS NULL OR last_step < $2)`,
+      [userId, step],
+    );
+    return affected === 1;
+  }
+
+  /** Re-encrypts a secret under the current key (key rotation), unless it changed meanwhile. */
+  async resealSecret(manager: EntityManager, userId: string, from: string, to: string) {
+    await manager.query(
+      `UPDATE mfa_totp_credentials SET secret_encrypted = $3
+        WHERE user_id = $1 AND secret_encrypted = $2`,
+      [userId, from, to],
+    );
+  }
+
+  async listSealedSecrets(manager: EntityManager) {
+    return manager.query<Array<{ user_id: string; secret_encrypted: string }>>(
+      `SELECT user_id, secret_encrypted FROM mfa_totp_credentials`,
+    );
+  }
+
+  async replaceRecoveryCodes(manager: EntityManager, userId: string, codeHashes: string[]) {
+    await manager.query(`DELETE FROM mfa_recovery_codes WHERE user_id = $1`, [userId]);
+    await manager.query(
+      `INSERT INTO mfa_recovery_codes (user_id, code_hash) SELECT $1, unnest($2::varchar[])`,
+      [userId, codeHashes],
+    );
+  }
+
+  /** Uses one recovery code in one statement: of two parallel uses, exactly one succeeds. */
+  async consumeRecoveryCode(manager: EntityManager, userId: string, codeHash: string) {
+    const [, affected] = await manager.query<Rows<unknown>>(
+      `UPDATE mfa_recovery_codes SET used_at = now()
+        WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`,
+      [userId, codeHash],
+    );
+    return affected === 1;
+  }
+
+  async countUnusedRecoveryCodes(manager: EntityManager, userId: string): Promise<number> {
+    const rows = await manager.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL`,
+      [userId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Forgets the secret and every recovery code. */
+  async deleteAll(manager: EntityManager, userId: string) {
+    await manager.query(`DELETE FROM mfa_recovery_codes WHERE user_id = $1`, [userId]);
+    await manager.query(`DELETE FROM mfa_totp_credentials WHERE user_id = $1`, [userId]);
+  }
+}

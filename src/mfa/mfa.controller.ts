@@ -1,0 +1,118 @@
+import { Body, Controller, Delete, HttpCode, Param, Post, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { UUID_PARAM } from '../common/api-schema';
+import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
+import { ErrorResponse } from '../common/error-response.dto';
+import { uuidParam } from '../sessions/sessions.controller';
+import {
+  DisableMfaDto,
+  MfaCodeDto,
+  RecoveryCodesResponseDto,
+  TotpCodeDto,
+  TotpSetupResponseDto,
+} from './dto/mfa.dto';
+import { MfaService } from './mfa.service';
+
+/** Secrets and recovery codes are shown once: never cached on the way. */
+const noStore = (reply: FastifyReply) =>
+  reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+
+@ApiTags('mfa')
+@ApiBadRequestResponse({ type: ErrorResponse, description: 'VALIDATION_ERROR / INVALID_MFA_CODE' })
+@Controller('api')
+export class MfaController {
+  constructor(private readonly mfa: MfaService) {}
+
+  @Post('auth/mfa/totp/setup')
+  @HttpCode(200)
+  @Auth()
+  @ApiOperation({
+    summary: 'Start TOTP enrolment: a new secret, its otpauth:// URL and a QR code',
+    description: 'Not active until enabled; calling again replaces a pending secret.',
+  })
+  @ApiOkResponse({ type: TotpSetupResponseDto })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Two-factor authentication already on' })
+  setup(@CurrentUser() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+    noStore(reply);
+    return this.mfa.setup(principal.userId);
+  }
+
+  @Post('auth/mfa/totp/enable')
+  @HttpCode(200)
+  @Auth()
+  @ApiOperation({
+    summary: 'Turn TOTP on with a current code; returns ten recovery codes, shown only here',
+  })
+  @ApiOkResponse({ type: RecoveryCodesResponseDto })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Already enabled, or no setup yet' })
+  enable(
+    @CurrentUser() principal: Principal,
+    @Body() dto: TotpCodeDto,
+    @ClientMeta() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    noStore(reply);
+    return this.mfa.enable(principal.userId, dto.code, client);
+  }
+
+  @Post('auth/mfa/recovery-codes')
+  @HttpCode(200)
+  @Auth()
+  @ApiOperation({ summary: 'A fresh set of recovery codes (the old set dies)' })
+  @ApiOkResponse({ type: RecoveryCodesResponseDto })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Two-factor authentication is off' })
+  regenerate(
+    @CurrentUser() principal: Principal,
+    @Body() dto: MfaCodeDto,
+    @ClientMeta() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    noStore(reply);
+    return this.mfa.regenerateRecoveryCodes(principal.userId, dto.code, client);
+  }
+
+  @Post('auth/mfa/totp/disable')
+  @HttpCode(204)
+  @Auth()
+  @ApiOperation({ summary: 'Turn two-factor authentication off (password and a code)' })
+  @ApiNoContentResponse({ description: 'Off; the secret and recovery codes are deleted' })
+  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'INVALID_CREDENTIALS' })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Two-factor authentication is off' })
+  async disable(
+    @CurrentUser() principal: Principal,
+    @Body() dto: DisableMfaDto,
+    @ClientMeta() client: ClientInfo,
+  ) {
+    await this.mfa.disable(principal.userId, dto.password, dto.code, client);
+  }
+
+  @Delete('users/:id/mfa')
+  @HttpCode(204)
+  @Auth('admin')
+  @ApiTags('users')
+  @ApiOperation({
+    summary: 'Reset a user’s two-factor authentication (admin only; lost device)',
+    description: 'Turns MFA off and revokes every session of the user.',
+  })
+  @ApiNoContentResponse({ description: 'MFA off, sessions revoked' })
+  @ApiParam(UUID_PARAM)
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  async reset(
+    @CurrentUser() actor: Principal,
+    @Param('id', uuidParam) id: string,
+    @ClientMeta() client: ClientInfo,
+  ) {
+    await this.mfa.reset(actor, id, client);
+  }
+}
