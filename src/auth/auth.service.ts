@@ -141,7 +141,7 @@ export class AuthService {
           reason: 'invalid_code',
           method: dto.code !== undefined ? 'totp' : 'recovery_code',
           attempt: verdict.attempt,
-          mfa_token_failures: outcome.failures,
+          challenge_failures: outcome.failures,
         },
         client,
       });
