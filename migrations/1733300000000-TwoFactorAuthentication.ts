@@ -7,7 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   accepted time step, so no code is ever accepted twice (RFC 6238 §5.2).
  * - `mfa_recovery_codes`: SHA-256 of each single-use recovery code.
  * - `mfa_challenges`: the second login step (`mfa_token`, stored as its SHA-256), in the
- *   database so any replica can finish a login another one started.
+ *   database so any replica can finish a login another one started; `device_id` carries
+ *   the trusted device of the password step (device tokens) to the end of the login.
  * - `user_sessions.amr`: how the session was authenticated (space-separated RFC 8176
  *   values), so a refresh keeps the `amr`/`aal` claims of the login.
  */
@@ -42,6 +43,7 @@ export class TwoFactorAuthentication1733300000000 implements MigrationInterface 
         id UUID NOT NULL DEFAULT gen_random_uuid(),
         token_hash VARCHAR(64) NOT NULL,
         user_id UUID NOT NULL,
+        device_id UUID,
         expires_at TIMESTAMP WITH TIME ZONE NOT NULL,
         failed_attempts INTEGER NOT NULL DEFAULT 0,
         consumed_at TIMESTAMP WITH TIME ZONE,

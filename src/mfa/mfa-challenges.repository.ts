@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 export interface ChallengeRow {
   id: string;
   userId: string;
+  deviceId: string | null;
   expiresAt: Date;
   failedAttempts: number;
   consumedAt: Date | null;
@@ -12,6 +13,7 @@ export interface ChallengeRow {
 type RawChallenge = {
   id: string;
   user_id: string;
+  device_id: string | null;
   expires_at: Date;
   failed_attempts: number;
   consumed_at: Date | null;
@@ -22,23 +24,30 @@ const toRow = (raw: RawChallenge | undefined): ChallengeRow | null =>
     ? {
         id: raw.id,
         userId: raw.user_id,
+        deviceId: raw.device_id,
         expiresAt: new Date(raw.expires_at),
         failedAttempts: raw.failed_attempts,
         consumedAt: raw.consumed_at,
       }
     : null;
 
-const COLUMNS = 'id, user_id, expires_at, failed_attempts, consumed_at';
+const COLUMNS = 'id, user_id, device_id, expires_at, failed_attempts, consumed_at';
 
 /** Pending second login steps, shared by every replica through the database. */
 @Injectable()
 export class MfaChallengesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async create(challenge: { tokenHash: string; userId: string; expiresAt: Date }) {
+  async create(challenge: {
+    tokenHash: string;
+    userId: string;
+    deviceId: string | null;
+    expiresAt: Date;
+  }) {
     await this.dataSource.query(
-      `INSERT INTO mfa_challenges (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`,
-      [challenge.tokenHash, challenge.userId, challenge.expiresAt],
+      `INSERT INTO mfa_challenges (token_hash, user_id, device_id, expires_at)
+       VALUES ($1, $2, $3, $4)`,
+      [challenge.tokenHash, challenge.userId, challenge.deviceId, challenge.expiresAt],
     );
   }
 

@@ -36,13 +36,15 @@ export class MfaChallengesService {
     private readonly clock: Clock,
   ) {}
 
-  async issue(userId: string): Promise<MfaChallengeResponse> {
+  /** `deviceId`: the trusted device of the password step, handed back by `redeem`. */
+  async issue(userId: string, deviceId: string | null = null): Promise<MfaChallengeResponse> {
     const now = this.clock.now();
     const token = randomBytes(32).toString('base64url');
     await this.challenges.purgeEnded(new Date(now.getTime() - MFA_TOKEN_TTL_SECONDS * 1000));
     await this.challenges.create({
       tokenHash: hashToken(token),
       userId,
+      deviceId,
       expiresAt: new Date(now.getTime() + MFA_TOKEN_TTL_SECONDS * 1000),
     });
     return {
@@ -71,7 +73,7 @@ export class MfaChallengesService {
       const method = await this.mfa.consume(manager, challenge.userId, proof, client, 'login');
       if (method) {
         await this.challenges.markConsumed(manager, challenge.id, this.clock.now());
-        return { ok: true as const, method };
+        return { ok: true as const, method, deviceId: challenge.deviceId };
       }
       const failures = await this.challenges.countFailure(manager, challenge.id);
       return { ok: false as const, failures, tokenDead: failures >= MFA_TOKEN_MAX_FAILURES };

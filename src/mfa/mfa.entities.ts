@@ -85,6 +85,10 @@ export class MfaChallengeEntity {
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'mfa_challenges_user_id_fkey' })
   user?: UserEntity;
 
+  /** The trusted device the password step was made from, if any (device tokens). */
+  @Column({ name: 'device_id', type: 'uuid', nullable: true })
+  deviceId: string | null;
+
   @Column({ name: 'expires_at', type: 'timestamp with time zone' })
   expiresAt: Date;
 
