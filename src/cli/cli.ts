@@ -6,11 +6,17 @@ import { AuditService } from '../audit/audit.service';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { loadDotEnv } from '../config/dotenv';
 import { dataSourceOptions } from '../database/data-source-options';
+import { loadEncryptionKeys } from '../crypto/encryption-keys';
+import { SecretBox } from '../crypto/secret-box';
+import { resealTotpSecrets } from '../mfa/reseal-secrets';
 import { AdminInputError, ensureAdmin } from '../users/ensure-admin';
 
 const USAGE = `usage: npm run cli -- create-admin --email <email>
   The password is read from the ADMIN_PASSWORD environment variable, or else from stdin
   (prompted without echo on a terminal). It is never accepted as an argument.
+       npm run cli -- secrets reseal
+  Re-encrypts every secret at rest under SECRETS_ENCRYPTION_KEY (the last step of a key
+  rotation; SECRETS_ENCRYPTION_KEYS_PREVIOUS must still hold the old key).
   Storage comes from the service's configuration: DATABASE_URL, or DATA_DIR (embedded).`;
 
 export interface CliIo {
@@ -23,6 +29,7 @@ export interface CliIo {
 /** Runs one CLI command; resolves to the process exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'secrets' && rest.length === 1 && rest[0] === 'reseal') return runReseal(io);
   if (command !== 'create-admin') {
     io.stderr.write(`${USAGE}\n`);
     return 2;
@@ -71,6 +78,32 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (!(err instanceof AdminInputError)) throw err;
     io.stderr.write(`${err.field} rejected: ${err.message}\n`);
     return 1;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function runReseal(io: CliIo): Promise<number> {
+  let config;
+  try {
+    config = loadConfig({ ...io.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.stderr.write(`${err.message}\n`);
+    return 1;
+  }
+  if (!config.secrets.key) {
+    io.stderr.write('SECRETS_ENCRYPTION_KEY is not set: nothing to re-encrypt to\n');
+    return 2;
+  }
+  const { current, previous } = loadEncryptionKeys(config);
+  const box = new SecretBox(current, previous);
+  const dataSource = new DataSource({ ...dataSourceOptions(config), logging: ['error'] });
+  await dataSource.initialize();
+  try {
+    const changed = await resealTotpSecrets(dataSource.manager, box);
+    io.stdout.write(`re-encrypted ${changed} TOTP secret(s) under key ${box.currentKeyId}\n`);
+    return 0;
   } finally {
     await dataSource.destroy();
   }

@@ -59,21 +59,6 @@ export class MfaCredentialsRepository {
     return affected === 1;
   }
 
-  /** Re-encrypts a secret under the current key (key rotation), unless it changed meanwhile. */
-  async resealSecret(manager: EntityManager, userId: string, from: string, to: string) {
-    await manager.query(
-      `UPDATE mfa_totp_credentials SET secret_encrypted = $3
-        WHERE user_id = $1 AND secret_encrypted = $2`,
-      [userId, from, to],
-    );
-  }
-
-  async listSealedSecrets(manager: EntityManager) {
-    return manager.query<Array<{ user_id: string; secret_encrypted: string }>>(
-      `SELECT user_id, secret_encrypted FROM mfa_totp_credentials`,
-    );
-  }
-
   async replaceRecoveryCodes(manager: EntityManager, userId: string, codeHashes: string[]) {
     await manager.query(`DELETE FROM mfa_recovery_codes WHERE user_id = $1`, [userId]);
     await manager.query(

@@ -12,6 +12,7 @@ import { SessionsService } from '../sessions/sessions.service';
 import { UsersRepository } from '../users/users.repository';
 import { MfaCredentialsRepository } from './mfa-credentials.repository';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
+import { totpSecretContext } from './reseal-secrets';
 import { generateTotpSecret, matchingStep, otpauthUrl, TOTP_CODE } from './totp';
 
 /** A second factor as presented: a TOTP code or a recovery code. */
@@ -22,7 +23,6 @@ export interface MfaProof {
 
 export type MfaMethod = 'totp' | 'recovery_code';
 
-const secretContext = (userId: string) => `totp-secret:${userId}`;
 const notEnabled = () => AppError.conflict('Two-factor authentication is not enabled');
 const wrongCode = () => AppError.invalidMfaCode(HttpStatus.BAD_REQUEST);
 
@@ -55,7 +55,7 @@ export class MfaService {
       await this.credentials.saveSecret(
         manager,
         userId,
-        this.box.seal(secret, secretContext(userId)),
+        this.box.seal(secret, totpSecretContext(userId)),
       );
       return user.email;
     });
@@ -184,26 +184,8 @@ export class MfaService {
     return 'recovery_code';
   }
 
-  /** Re-encrypts every TOTP secret under the current key; returns how many it changed. */
-  async resealSecrets(): Promise<number> {
-    let changed = 0;
-    for (const row of await this.credentials.listSealedSecrets(this.dataSource.manager)) {
-      if (this.box.isCurrent(row.secret_encrypted)) continue;
-      const context = secretContext(row.user_id);
-      const resealed = this.box.seal(this.box.open(row.secret_encrypted, context), context);
-      await this.credentials.resealSecret(
-        this.dataSource.manager,
-        row.user_id,
-        row.secret_encrypted,
-        resealed,
-      );
-      changed += 1;
-    }
-    return changed;
-  }
-
   private async claimTotp(manager: EntityManager, userId: string, sealed: string, code: string) {
-    const secret = this.box.open(sealed, secretContext(userId)).toString('utf8');
+    const secret = this.box.open(sealed, totpSecretContext(userId)).toString('utf8');
     const step = matchingStep(secret, code, this.clock.now());
     return step !== null && (await this.credentials.claimTotpStep(manager, userId, step));
   }

@@ -8,13 +8,13 @@ const TOTP_CODE_PROPERTY = {
   description: 'The 6-digit code the authenticator app shows now',
 } as const;
 const RECOVERY_CODE_PROPERTY = {
-  pattern: '^[0-9A-Za-z -]{1,32}$',
-  maxLength: 32,
-  example: '7KQF-M2XD-9RTA',
+  pattern: '^[0-9A-Za-z -]{1,64}$',
+  maxLength: 64,
+  example: '7KQFM-2XD9R-TA3PZ-H8WQC-4NVEB',
   description: 'One of the recovery codes (case, spaces and hyphens do not matter)',
 } as const;
 const ANY_CODE_PROPERTY = {
-  maxLength: 32,
+  maxLength: 64,
   example: '492039',
   description: 'A 6-digit TOTP code, or one of the recovery codes',
 } as const;
@@ -31,7 +31,7 @@ export class MfaCodeDto {
   @ApiProperty(ANY_CODE_PROPERTY)
   @IsString()
   @IsNotEmpty()
-  @MaxLength(32)
+  @MaxLength(64)
   code: string;
 }
 
@@ -44,7 +44,7 @@ export class DisableMfaDto {
   @ApiProperty(ANY_CODE_PROPERTY)
   @IsString()
   @IsNotEmpty()
-  @MaxLength(32)
+  @MaxLength(64)
   code: string;
 }
 
@@ -69,7 +69,7 @@ export class MfaVerifyDto {
   @ValidateIf((dto: MfaVerifyDto) => dto.code === undefined && dto.recovery_code !== undefined)
   @IsString()
   @IsNotEmpty()
-  @MaxLength(32)
+  @MaxLength(64)
   recovery_code?: string;
 }
 
@@ -103,7 +103,7 @@ export class RecoveryCodesResponseDto {
     maxItems: 10,
     minItems: 10,
     description: 'Ten single-use recovery codes, shown only here',
-    example: ['7KQF-M2XD-9RTA'],
+    example: ['7KQFM-2XD9R-TA3PZ-H8WQC-4NVEB'],
   })
   recovery_codes: string[];
 }
