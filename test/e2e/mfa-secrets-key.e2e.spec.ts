@@ -62,7 +62,7 @@ describe('secrets-at-rest key', () => {
     180_000, // two cold starts of the embedded database
   );
 
-  it('rotation: old key as previous keeps secrets readable; `secrets reseal` moves them to the new key', async () => {
+  it('rotation: old key as previous keeps secrets readable; secrets reseal moves them to the new key', async () => {
     const oldKey = generateKey();
     const newKey = generateKey();
     const first = await createTestApp({ SECRETS_ENCRYPTION_KEY: oldKey }, storage);
