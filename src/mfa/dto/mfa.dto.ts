@@ -18,6 +18,7 @@ const ANY_CODE_PROPERTY = {
   example: '492039',
   description: 'A 6-digit TOTP code, or one of the recovery codes',
 } as const;
+const RECOVERY_CODE_FORMAT = '^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){4}$';
 const TOTP_CODE_MESSAGE = 'code must be the 6-digit code of the authenticator app';
 
 export class TotpCodeDto {
@@ -99,11 +100,12 @@ export class TotpSetupResponseDto {
 
 export class RecoveryCodesResponseDto {
   @ApiProperty({
-    type: [String],
+    type: 'array',
+    items: { type: 'string', pattern: RECOVERY_CODE_FORMAT, maxLength: 29 },
     maxItems: 10,
     minItems: 10,
     description: 'Ten single-use recovery codes, shown only here',
-    example: ['7KQFM-2XD9R-TA3PZ-H8WQC-4NVEB'],
+    example: Array.from({ length: 10 }, (_, i) => `7KQFM-2XD9R-TA3PZ-H8WQC-4NVE${i}`),
   })
   recovery_codes: string[];
 }
