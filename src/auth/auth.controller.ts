@@ -25,6 +25,7 @@ import {
   RefreshResponseDto,
   RegisterDto,
 } from './dto/auth.dto';
+import { Audit } from '../audit/audit.decorator';
 
 const noStore = (reply: FastifyReply) =>
   reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
@@ -36,6 +37,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @Audit('USER_REGISTERED', 'auth')
   @Public()
   @RateLimited('register')
   @ApiCreatedResponse({ type: AuthResponseDto })
@@ -50,6 +52,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @Audit('LOGIN_FAILED', 'auth')
   @Public()
   @RateLimited('login')
   @HttpCode(200)
@@ -78,6 +81,7 @@ export class AuthController {
   @Public()
   @RateLimited('mfa')
   @HttpCode(200)
+  @Audit('MFA_FAILED', 'auth')
   @ApiOperation({
     summary: 'Second login step: a TOTP code or a recovery code for the mfa_token',
     description:
@@ -99,6 +103,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @Audit('TOKEN_REFRESHED', 'auth')
   @Public()
   @RateLimited('refresh')
   @HttpCode(200)
@@ -114,6 +119,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @Audit('USER_LOGOUT', 'auth')
   @HttpCode(204)
   @Auth()
   @ApiNoContentResponse({ description: "This session's access and refresh tokens are revoked" })
@@ -122,6 +128,7 @@ export class AuthController {
   }
 
   @Post('logout-all')
+  @Audit('LOGOUT_ALL', 'auth')
   @HttpCode(204)
   @Auth()
   @ApiNoContentResponse({ description: 'Every session of the user is revoked' })
@@ -130,6 +137,7 @@ export class AuthController {
   }
 
   @Post('change-password')
+  @Audit('PASSWORD_CHANGED', 'auth')
   @HttpCode(204)
   @Auth()
   @ApiNoContentResponse({ description: 'Changed; every other session is revoked' })

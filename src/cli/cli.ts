@@ -1,15 +1,20 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { Logger } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
-import { ConfigError, loadConfig } from '../config/app-config';
+import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
 import { loadDotEnv } from '../config/dotenv';
-import { dataSourceOptions } from '../database/data-source-options';
-import { loadEncryptionKeys } from '../crypto/encryption-keys';
+import { CryptoModule } from '../crypto/crypto.module';
 import { SecretBox } from '../crypto/secret-box';
+import { DatabaseModule } from '../database/database.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { resealTotpSecrets } from '../mfa/reseal-secrets';
-import { AdminInputError, ensureAdmin } from '../users/ensure-admin';
+import { StoreModule } from '../store/store.module';
+import { UserInputError } from '../users/user-input.error';
+import { UsersModule } from '../users/users.module';
+import { UsersService } from '../users/users.service';
 
 const USAGE = `usage: npm run cli -- create-admin --email <email>
   The password is read from the ADMIN_PASSWORD environment variable, or else from stdin
@@ -18,6 +23,24 @@ const USAGE = `usage: npm run cli -- create-admin --email <email>
   Re-encrypts every secret at rest under SECRETS_ENCRYPTION_KEY (the last step of a key
   rotation; SECRETS_ENCRYPTION_KEYS_PREVIOUS must still hold the old key).
   Storage comes from the service's configuration: DATABASE_URL, or DATA_DIR (embedded).`;
+
+/** The services the commands use, without the HTTP side. */
+@Module({})
+class CliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config, { retry: false }),
+        StoreModule,
+        MetricsModule,
+        UsersModule,
+        CryptoModule,
+      ],
+    };
+  }
+}
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
@@ -44,68 +67,63 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  let config;
-  try {
-    // ADMIN_* are this command's inputs, not the service's start-up admin.
-    config = loadConfig({ ...io.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    io.stderr.write(`${err.message}\n`);
-    return 1;
-  }
+  const config = cliConfig(io);
+  if (!config) return 1;
   const password = io.env.ADMIN_PASSWORD || (await readPassword(io));
   if (!password) {
     io.stderr.write('no password given (stdin was empty and ADMIN_PASSWORD is unset)\n');
     return 2;
   }
 
-  const dataSource = new DataSource({ ...dataSourceOptions(config), logging: ['error'] });
-  await dataSource.initialize();
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
   try {
-    const result = await ensureAdmin(
-      { dataSource, audit: new AuditService(dataSource), bcryptRounds: config.bcryptRounds },
-      { email: args.email, password },
-      'cli',
-    );
+    const result = await app
+      .get(UsersService)
+      .create({ email: args.email, password, asAdminVia: 'cli' });
     const outcome = result.created
       ? 'created'
       : result.promoted
         ? 'promoted to admin (password unchanged)'
         : 'already an active admin (password unchanged)';
-    io.stdout.write(`${args.email.trim().toLowerCase()}: ${outcome} (id ${result.id})\n`);
+    io.stdout.write(`${args.email.trim().toLowerCase()}: ${outcome} (id ${result.user.id})\n`);
     return 0;
   } catch (err) {
-    if (!(err instanceof AdminInputError)) throw err;
+    if (!(err instanceof UserInputError)) throw err;
     io.stderr.write(`${err.field} rejected: ${err.message}\n`);
     return 1;
   } finally {
-    await dataSource.destroy();
+    await app.close();
+  }
+}
+
+/** The service's configuration; ADMIN_* are create-admin's inputs, not the start-up admin. */
+function cliConfig(io: CliIo): AppConfig | null {
+  try {
+    return loadConfig({ ...io.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.stderr.write(`${err.message}\n`);
+    return null;
   }
 }
 
 async function runReseal(io: CliIo): Promise<number> {
-  let config;
+  const config = cliConfig(io);
+  if (!config) return 1;
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
   try {
-    config = loadConfig({ ...io.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    io.stderr.write(`${err.message}\n`);
-    return 1;
-  }
-  if (!config.secrets.key) {
-    io.stderr.write('SECRETS_ENCRYPTION_KEY is not set: nothing to re-encrypt to\n');
-    return 2;
-  }
-  const { current, previous } = loadEncryptionKeys(config);
-  const box = new SecretBox(current, previous);
-  const dataSource = new DataSource({ ...dataSourceOptions(config), logging: ['error'] });
-  await dataSource.initialize();
-  try {
-    const changed = await resealTotpSecrets(dataSource.manager, box);
+    const box = app.get(SecretBox);
+    const changed = await resealTotpSecrets(app.get(DataSource).manager, box);
     io.stdout.write(`re-encrypted ${changed} TOTP secret(s) under key ${box.currentKeyId}\n`);
     return 0;
   } finally {
-    await dataSource.destroy();
+    await app.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 
 export interface ChallengeRow {
   id: string;
@@ -36,7 +37,7 @@ const COLUMNS = 'id, user_id, device_id, expires_at, failed_attempts, consumed_a
 /** Pending second login steps, shared by every replica through the database. */
 @Injectable()
 export class MfaChallengesRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   async create(challenge: {
     tokenHash: string;
@@ -44,7 +45,7 @@ export class MfaChallengesRepository {
     deviceId: string | null;
     expiresAt: Date;
   }) {
-    await this.dataSource.query(
+    await this.txHost.tx.query(
       `INSERT INTO mfa_challenges (token_hash, user_id, device_id, expires_at)
        VALUES ($1, $2, $3, $4)`,
       [challenge.tokenHash, challenge.userId, challenge.deviceId, challenge.expiresAt],
@@ -52,7 +53,7 @@ export class MfaChallengesRepository {
   }
 
   async findByTokenHash(tokenHash: string) {
-    const rows = await this.dataSource.query<RawChallenge[]>(
+    const rows = await this.txHost.tx.query<RawChallenge[]>(
       `SELECT ${COLUMNS} FROM mfa_challenges WHERE token_hash = $1`,
       [tokenHash],
     );
@@ -60,20 +61,23 @@ export class MfaChallengesRepository {
   }
 
   /** Locks the challenge for the rest of the transaction: attempts on one token queue. */
-  async lockByTokenHash(manager: EntityManager, tokenHash: string) {
-    const rows = await manager.query<RawChallenge[]>(
+  async lockByTokenHash(tokenHash: string) {
+    const rows = await this.txHost.tx.query<RawChallenge[]>(
       `SELECT ${COLUMNS} FROM mfa_challenges WHERE token_hash = $1 FOR UPDATE`,
       [tokenHash],
     );
     return toRow(rows[0]);
   }
 
-  async markConsumed(manager: EntityManager, id: string, at: Date) {
-    await manager.query(`UPDATE mfa_challenges SET consumed_at = $2 WHERE id = $1`, [id, at]);
+  async markConsumed(id: string, at: Date) {
+    await this.txHost.tx.query(`UPDATE mfa_challenges SET consumed_at = $2 WHERE id = $1`, [
+      id,
+      at,
+    ]);
   }
 
-  async countFailure(manager: EntityManager, id: string): Promise<number> {
-    const [rows] = await manager.query<[Array<{ failed_attempts: number }>, number]>(
+  async countFailure(id: string): Promise<number> {
+    const [rows] = await this.txHost.tx.query<[Array<{ failed_attempts: number }>, number]>(
       `UPDATE mfa_challenges SET failed_attempts = failed_attempts + 1
         WHERE id = $1 RETURNING failed_attempts`,
       [id],
@@ -83,7 +87,7 @@ export class MfaChallengesRepository {
 
   /** Drops challenges that ended a while ago (a bounded batch per call). */
   async purgeEnded(before: Date) {
-    await this.dataSource.query(
+    await this.txHost.tx.query(
       `DELETE FROM mfa_challenges WHERE id IN (
          SELECT id FROM mfa_challenges WHERE expires_at < $1 LIMIT 500)`,
       [before],

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import type { ClientInfo } from '../common/decorators';
@@ -30,7 +31,7 @@ const badToken = () => AppError.invalidToken('Invalid, expired or used mfa_token
 @Injectable()
 export class MfaChallengesService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly challenges: MfaChallengesRepository,
     private readonly mfa: MfaService,
     private readonly clock: Clock,
@@ -67,15 +68,15 @@ export class MfaChallengesService {
    * consumes the challenge and the code together; a wrong one counts against the token.
    */
   async redeem(token: string, proof: MfaProof, client: ClientInfo): Promise<RedeemOutcome> {
-    return this.dataSource.transaction(async (manager) => {
-      const challenge = await this.challenges.lockByTokenHash(manager, hashToken(token));
+    return this.txHost.withTransaction(async () => {
+      const challenge = await this.challenges.lockByTokenHash(hashToken(token));
       if (!challenge || !this.isLive(challenge)) throw badToken();
-      const method = await this.mfa.consume(manager, challenge.userId, proof, client, 'login');
+      const method = await this.mfa.consume(challenge.userId, proof, client, 'login');
       if (method) {
-        await this.challenges.markConsumed(manager, challenge.id, this.clock.now());
+        await this.challenges.markConsumed(challenge.id, this.clock.now());
         return { ok: true as const, method, deviceId: challenge.deviceId };
       }
-      const failures = await this.challenges.countFailure(manager, challenge.id);
+      const failures = await this.challenges.countFailure(challenge.id);
       return { ok: false as const, failures, tokenDead: failures >= MFA_TOKEN_MAX_FAILURES };
     });
   }

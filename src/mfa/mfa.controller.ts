@@ -11,6 +11,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { Audit } from '../audit/audit.decorator';
 import { UUID_PARAM } from '../common/api-schema';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
@@ -51,6 +52,7 @@ export class MfaController {
   @Post('auth/mfa/totp/enable')
   @HttpCode(200)
   @Auth()
+  @Audit('MFA_ENABLED', 'user')
   @ApiOperation({
     summary: 'Turn TOTP on with a current code; returns ten recovery codes, shown only here',
   })
@@ -69,6 +71,7 @@ export class MfaController {
   @Post('auth/mfa/recovery-codes')
   @HttpCode(200)
   @Auth()
+  @Audit('RECOVERY_CODES_REGENERATED', 'user')
   @ApiOperation({ summary: 'A fresh set of recovery codes (the old set dies)' })
   @ApiOkResponse({ type: RecoveryCodesResponseDto })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Two-factor authentication is off' })
@@ -85,6 +88,7 @@ export class MfaController {
   @Post('auth/mfa/totp/disable')
   @HttpCode(204)
   @Auth()
+  @Audit('MFA_DISABLED', 'user')
   @ApiOperation({ summary: 'Turn two-factor authentication off (password and a code)' })
   @ApiNoContentResponse({ description: 'Off; the secret and recovery codes are deleted' })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'INVALID_CREDENTIALS' })
@@ -100,6 +104,7 @@ export class MfaController {
   @Delete('users/:id/mfa')
   @HttpCode(204)
   @Auth('admin')
+  @Audit('MFA_RESET', 'user', { aboutTargetUser: true })
   @ApiTags('users')
   @ApiOperation({
     summary: 'Reset a user’s two-factor authentication (admin only; lost device)',

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
-import { PasswordService } from '../auth/password.service';
+import { CredentialsModule } from '../credentials/credentials.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { MfaChallengesRepository } from './mfa-challenges.repository';
@@ -14,16 +14,9 @@ import { MfaService } from './mfa.service';
  * challenge of the login's second step (which AuthModule drives).
  */
 @Module({
-  imports: [UsersModule, SessionsModule, AuditModule],
+  imports: [UsersModule, SessionsModule, CredentialsModule, AuditModule],
   controllers: [MfaController],
-  providers: [
-    MfaService,
-    MfaChallengesService,
-    MfaCredentialsRepository,
-    MfaChallengesRepository,
-    // TODO(#14): import the credentials module's PasswordService once it is on main.
-    PasswordService,
-  ],
+  providers: [MfaService, MfaChallengesService, MfaCredentialsRepository, MfaChallengesRepository],
   exports: [MfaService, MfaChallengesService],
 })
 export class MfaModule {}

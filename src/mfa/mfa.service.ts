@@ -1,15 +1,16 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
+import { Transactional, TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import * as QRCode from 'qrcode';
-import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { PasswordService } from '../auth/password.service';
+import { PasswordService } from '../credentials/password.service';
 import { AppError } from '../common/app-error';
 import { Clock } from '../common/clock';
 import type { ClientInfo, Principal } from '../common/decorators';
 import { AppConfig } from '../config/app-config';
 import { SecretBox } from '../crypto/secret-box';
 import { SessionsService } from '../sessions/sessions.service';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { MfaCredentialsRepository } from './mfa-credentials.repository';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
 import { totpSecretContext } from './reseal-secrets';
@@ -33,30 +34,26 @@ const wrongCode = () => AppError.invalidMfaCode(HttpStatus.BAD_REQUEST);
 @Injectable()
 export class MfaService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly credentials: MfaCredentialsRepository,
     private readonly box: SecretBox,
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsService,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly audit: AuditService,
   ) {}
 
   /** A new pending secret (replacing any pending one); 409 once MFA is enabled. */
   async setup(userId: string) {
     const secret = generateTotpSecret();
-    const email = await this.dataSource.transaction(async (manager) => {
-      const user = await this.credentials.lockUser(manager, userId);
+    const email = await this.txHost.withTransaction(async () => {
+      const user = await this.credentials.lockUser(userId);
       if (!user) throw AppError.unauthorized();
       if (user.twoFactorEnabled)
         throw AppError.conflict('Two-factor authentication is already enabled');
-      await this.credentials.saveSecret(
-        manager,
-        userId,
-        this.box.seal(secret, totpSecretContext(userId)),
-      );
+      await this.credentials.saveSecret(userId, this.box.seal(secret, totpSecretContext(userId)));
       return user.email;
     });
     const url = otpauthUrl(this.config.totpIssuer, email, secret);
@@ -71,17 +68,17 @@ export class MfaService {
   /** Turns MFA on with a code of the pending secret (that code counts as used). */
   async enable(userId: string, code: string, client: ClientInfo) {
     const codes = generateRecoveryCodes();
-    await this.inTransactionOrAuditFailure(userId, 'enable', client, async (manager) => {
-      const user = await this.credentials.lockUser(manager, userId);
+    await this.inTransactionOrAuditFailure(userId, 'enable', client, async () => {
+      const user = await this.credentials.lockUser(userId);
       if (!user) throw AppError.unauthorized();
       if (user.twoFactorEnabled)
         throw AppError.conflict('Two-factor authentication is already enabled');
-      const sealed = await this.credentials.findSealedSecret(manager, userId);
+      const sealed = await this.credentials.findSealedSecret(userId);
       if (!sealed) throw AppError.conflict('Call POST /api/auth/mfa/totp/setup first');
-      if (!(await this.claimTotp(manager, userId, sealed, code))) throw wrongCode();
-      await this.credentials.setTwoFactorEnabled(manager, userId, true);
-      await this.credentials.replaceRecoveryCodes(manager, userId, codes.map(hashRecoveryCode));
-      await this.audit.record(manager, {
+      if (!(await this.claimTotp(userId, sealed, code))) throw wrongCode();
+      await this.credentials.setTwoFactorEnabled(userId, true);
+      await this.credentials.replaceRecoveryCodes(userId, codes.map(hashRecoveryCode));
+      await this.audit.record({
         userId,
         action: 'MFA_ENABLED',
         resource: 'user',
@@ -95,12 +92,12 @@ export class MfaService {
   /** A fresh set of recovery codes for a valid code; the old set dies. */
   async regenerateRecoveryCodes(userId: string, code: string, client: ClientInfo) {
     const codes = generateRecoveryCodes();
-    await this.inTransactionOrAuditFailure(userId, 'recovery_codes', client, async (manager) => {
-      await this.requireEnabled(manager, userId);
-      const method = await this.consume(manager, userId, proofOf(code), client, 'recovery_codes');
+    await this.inTransactionOrAuditFailure(userId, 'recovery_codes', client, async () => {
+      await this.requireEnabled(userId);
+      const method = await this.consume(userId, proofOf(code), client, 'recovery_codes');
       if (!method) throw wrongCode();
-      await this.credentials.replaceRecoveryCodes(manager, userId, codes.map(hashRecoveryCode));
-      await this.audit.record(manager, {
+      await this.credentials.replaceRecoveryCodes(userId, codes.map(hashRecoveryCode));
+      await this.audit.record({
         userId,
         action: 'RECOVERY_CODES_REGENERATED',
         resource: 'user',
@@ -117,13 +114,13 @@ export class MfaService {
     if (!(await this.passwords.verify(password, user?.passwordHash ?? null))) {
       throw AppError.invalidCredentials();
     }
-    await this.inTransactionOrAuditFailure(userId, 'disable', client, async (manager) => {
-      await this.requireEnabled(manager, userId);
-      const method = await this.consume(manager, userId, proofOf(code), client, 'disable');
+    await this.inTransactionOrAuditFailure(userId, 'disable', client, async () => {
+      await this.requireEnabled(userId);
+      const method = await this.consume(userId, proofOf(code), client, 'disable');
       if (!method) throw wrongCode();
-      await this.credentials.deleteAll(manager, userId);
-      await this.credentials.setTwoFactorEnabled(manager, userId, false);
-      await this.audit.record(manager, {
+      await this.credentials.deleteAll(userId);
+      await this.credentials.setTwoFactorEnabled(userId, false);
+      await this.audit.record({
         userId,
         action: 'MFA_DISABLED',
         resource: 'user',
@@ -137,18 +134,18 @@ export class MfaService {
    * Support path for a lost device: MFA off, every session revoked (through the one
    * revocation path, whose audit row is the MFA_RESET row).
    */
+  @Transactional()
   async reset(actor: Principal, userId: string, client: ClientInfo) {
-    const wasEnabled = await this.dataSource.transaction(async (manager) => {
-      const user = await this.credentials.lockUser(manager, userId);
-      if (!user) throw AppError.notFound('User not found');
-      await this.credentials.deleteAll(manager, userId);
-      await this.credentials.setTwoFactorEnabled(manager, userId, false);
-      return user.twoFactorEnabled;
-    });
+    const user = await this.credentials.lockUser(userId);
+    if (!user) throw AppError.notFound('User not found');
+    await this.credentials.deleteAll(userId);
+    await this.credentials.setTwoFactorEnabled(userId, false);
     await this.sessions.revoke({
       userId,
-      action: 'MFA_RESET',
-      details: { actor_id: actor.userId, was_enabled: wasEnabled },
+      scope: 'all',
+      reason: 'MFA_RESET',
+      resource: 'user',
+      details: { actor_id: actor.userId, was_enabled: user.twoFactorEnabled },
       client,
     });
   }
@@ -158,40 +155,39 @@ export class MfaService {
    * caller's transaction. Returns how it was proven, or null (wrong, replayed, or used).
    */
   async consume(
-    manager: EntityManager,
     userId: string,
     proof: MfaProof,
     client: ClientInfo,
     purpose: 'login' | 'recovery_codes' | 'disable',
   ): Promise<MfaMethod | null> {
     if (proof.code !== undefined) {
-      const sealed = await this.credentials.findSealedSecret(manager, userId);
-      return sealed && (await this.claimTotp(manager, userId, sealed, proof.code)) ? 'totp' : null;
+      const sealed = await this.credentials.findSealedSecret(userId);
+      return sealed && (await this.claimTotp(userId, sealed, proof.code)) ? 'totp' : null;
     }
     if (proof.recoveryCode === undefined) return null;
     const hash = hashRecoveryCode(proof.recoveryCode);
-    if (!(await this.credentials.consumeRecoveryCode(manager, userId, hash))) return null;
-    await this.audit.record(manager, {
+    if (!(await this.credentials.consumeRecoveryCode(userId, hash))) return null;
+    await this.audit.record({
       userId,
       action: 'MFA_RECOVERY_CODE_USED',
       resource: 'user',
       details: {
         purpose,
-        remaining: await this.credentials.countUnusedRecoveryCodes(manager, userId),
+        remaining: await this.credentials.countUnusedRecoveryCodes(userId),
       },
       client,
     });
     return 'recovery_code';
   }
 
-  private async claimTotp(manager: EntityManager, userId: string, sealed: string, code: string) {
+  private async claimTotp(userId: string, sealed: string, code: string) {
     const secret = this.box.open(sealed, totpSecretContext(userId)).toString('utf8');
     const step = matchingStep(secret, code, this.clock.now());
-    return step !== null && (await this.credentials.claimTotpStep(manager, userId, step));
+    return step !== null && (await this.credentials.claimTotpStep(userId, step));
   }
 
-  private async requireEnabled(manager: EntityManager, userId: string) {
-    const user = await this.credentials.lockUser(manager, userId);
+  private async requireEnabled(userId: string) {
+    const user = await this.credentials.lockUser(userId);
     if (!user) throw AppError.unauthorized();
     if (!user.twoFactorEnabled) throw notEnabled();
   }
@@ -204,13 +200,13 @@ export class MfaService {
     userId: string,
     purpose: string,
     client: ClientInfo,
-    work: (manager: EntityManager) => Promise<void>,
+    work: () => Promise<void>,
   ) {
     try {
-      await this.dataSource.transaction(work);
+      await this.txHost.withTransaction(work);
     } catch (err) {
       if (err instanceof AppError && err.code === 'INVALID_MFA_CODE') {
-        await this.audit.record(null, {
+        await this.audit.record({
           userId,
           action: 'MFA_FAILED',
           resource: 'user',
