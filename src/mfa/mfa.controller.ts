@@ -15,7 +15,7 @@ import { Audit } from '../audit/audit.decorator';
 import { UUID_PARAM } from '../common/api-schema';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
-import { uuidParam } from '../sessions/sessions.controller';
+import { uuidParam } from '../common/validation';
 import {
   DisableMfaDto,
   MfaCodeDto,
