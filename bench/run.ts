@@ -90,6 +90,7 @@ async function main() {
     ...process.env,
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
+    METRICS_PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: storage.databaseUrl,
     REDIS_URL: storage.redisUrl,

@@ -1,17 +1,16 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiExtraModels,
   ApiOkResponse,
-  ApiOperation,
   ApiTags,
   getSchemaPath,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ApiOp } from '../common/api-operation';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal, Public } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { MfaChallengeDto, MfaVerifyDto } from '../mfa/dto/mfa.dto';
@@ -31,12 +30,16 @@ const noStore = (reply: FastifyReply) =>
   reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
 
 @ApiTags('auth')
-@ApiBadRequestResponse({ type: ErrorResponse, description: 'VALIDATION_ERROR / BAD_REQUEST' })
 @Controller('api/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @ApiOp({
+    id: 'register',
+    summary: 'Create an account and start a session',
+    errors: { 409: ['CONFLICT'] },
+  })
   @Audit('USER_REGISTERED', 'auth')
   @Public()
   @RateLimited('register')
@@ -52,6 +55,11 @@ export class AuthController {
   }
 
   @Post('login')
+  @ApiOp({
+    id: 'login',
+    summary: 'Log in with email and password',
+    errors: { 401: ['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED'] },
+  })
   @Audit('LOGIN_FAILED', 'auth')
   @Public()
   @RateLimited('login')
@@ -66,7 +74,7 @@ export class AuthController {
   })
   @ApiUnauthorizedResponse({
     type: ErrorResponse,
-    description: 'INVALID_CREDENTIALS / ACCOUNT_LOCKED',
+    description: 'Login refused',
   })
   login(
     @Body() dto: LoginDto,
@@ -82,10 +90,12 @@ export class AuthController {
   @RateLimited('mfa')
   @HttpCode(200)
   @Audit('MFA_FAILED', 'auth')
-  @ApiOperation({
-    summary: 'Second login step: a TOTP code or a recovery code for the mfa_token',
+  @ApiOp({
+    id: 'verifyMfa',
+    summary: 'Finish a login with a TOTP code or a recovery code',
     description:
       'Send `code` or `recovery_code`. The mfa_token is single use, lives 300 s and dies after 5 wrong codes.',
+    errors: { 401: ['INVALID_MFA_CODE', 'INVALID_TOKEN', 'ACCOUNT_LOCKED'] },
   })
   @ApiOkResponse({ type: AuthResponseDto })
   @ApiUnauthorizedResponse({
@@ -103,12 +113,17 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @ApiOp({
+    id: 'refreshTokens',
+    summary: 'Exchange a refresh token for a new token pair (rotation)',
+    errors: { 401: ['INVALID_TOKEN', 'TOKEN_REUSED'] },
+  })
   @Audit('TOKEN_REFRESHED', 'auth')
   @Public()
   @RateLimited('refresh')
   @HttpCode(200)
   @ApiOkResponse({ type: RefreshResponseDto })
-  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'INVALID_TOKEN / TOKEN_REUSED' })
+  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Refresh token refused' })
   refresh(
     @Body() dto: RefreshDto,
     @ClientMeta() client: ClientInfo,
@@ -119,6 +134,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ApiOp({ id: 'logout', summary: 'End this session' })
   @Audit('USER_LOGOUT', 'auth')
   @HttpCode(204)
   @Auth()
@@ -128,6 +144,7 @@ export class AuthController {
   }
 
   @Post('logout-all')
+  @ApiOp({ id: 'logoutAll', summary: 'End every session of this user' })
   @Audit('LOGOUT_ALL', 'auth')
   @HttpCode(204)
   @Auth()
@@ -137,6 +154,11 @@ export class AuthController {
   }
 
   @Post('change-password')
+  @ApiOp({
+    id: 'changePassword',
+    summary: 'Change the password; every other session ends',
+    errors: { 401: ['UNAUTHORIZED', 'INVALID_CREDENTIALS'] },
+  })
   @Audit('PASSWORD_CHANGED', 'auth')
   @HttpCode(204)
   @Auth()

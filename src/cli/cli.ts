@@ -8,6 +8,7 @@ import { ConfigModule } from '../config/config.module';
 import { loadDotEnv } from '../config/dotenv';
 import { CryptoModule } from '../crypto/crypto.module';
 import { SecretBox } from '../crypto/secret-box';
+import { normalizeEmail } from '../common/email-address';
 import { DatabaseModule } from '../database/database.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { resealTotpSecrets } from '../mfa/reseal-secrets';
@@ -88,7 +89,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       : result.promoted
         ? 'promoted to admin (password unchanged)'
         : 'already an active admin (password unchanged)';
-    io.stdout.write(`${args.email.trim().toLowerCase()}: ${outcome} (id ${result.user.id})\n`);
+    io.stdout.write(`${normalizeEmail(args.email)}: ${outcome} (id ${result.user.id})\n`);
     return 0;
   } catch (err) {
     if (!(err instanceof UserInputError)) throw err;

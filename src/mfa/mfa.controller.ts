@@ -5,13 +5,13 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
-  ApiOperation,
   ApiParam,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Audit } from '../audit/audit.decorator';
+import { ApiOp } from '../common/api-operation';
 import { UUID_PARAM } from '../common/api-schema';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
@@ -38,9 +38,11 @@ export class MfaController {
   @Post('auth/mfa/totp/setup')
   @HttpCode(200)
   @Auth()
-  @ApiOperation({
+  @ApiOp({
+    id: 'setupTotp',
     summary: 'Start TOTP enrolment: a new secret, its otpauth:// URL and a QR code',
     description: 'Not active until enabled; calling again replaces a pending secret.',
+    errors: { 409: ['CONFLICT'] },
   })
   @ApiOkResponse({ type: TotpSetupResponseDto })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Two-factor authentication already on' })
@@ -53,8 +55,10 @@ export class MfaController {
   @HttpCode(200)
   @Auth()
   @Audit('MFA_ENABLED', 'user')
-  @ApiOperation({
+  @ApiOp({
+    id: 'enableTotp',
     summary: 'Turn TOTP on with a current code; returns ten recovery codes, shown only here',
+    errors: { 400: ['INVALID_MFA_CODE'], 409: ['CONFLICT'] },
   })
   @ApiOkResponse({ type: RecoveryCodesResponseDto })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Already enabled, or no setup yet' })
@@ -72,7 +76,11 @@ export class MfaController {
   @HttpCode(200)
   @Auth()
   @Audit('RECOVERY_CODES_REGENERATED', 'user')
-  @ApiOperation({ summary: 'A fresh set of recovery codes (the old set dies)' })
+  @ApiOp({
+    id: 'regenerateRecoveryCodes',
+    summary: 'Replace the recovery codes with a fresh set',
+    errors: { 400: ['INVALID_MFA_CODE'], 409: ['CONFLICT'] },
+  })
   @ApiOkResponse({ type: RecoveryCodesResponseDto })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Two-factor authentication is off' })
   regenerate(
@@ -89,7 +97,11 @@ export class MfaController {
   @HttpCode(204)
   @Auth()
   @Audit('MFA_DISABLED', 'user')
-  @ApiOperation({ summary: 'Turn two-factor authentication off (password and a code)' })
+  @ApiOp({
+    id: 'disableTotp',
+    summary: 'Turn two-factor authentication off (password and a code)',
+    errors: { 400: ['INVALID_MFA_CODE'], 401: ['INVALID_CREDENTIALS'], 409: ['CONFLICT'] },
+  })
   @ApiNoContentResponse({ description: 'Off; the secret and recovery codes are deleted' })
   @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'INVALID_CREDENTIALS' })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Two-factor authentication is off' })
@@ -106,9 +118,11 @@ export class MfaController {
   @Auth('admin')
   @Audit('MFA_RESET', 'user', { aboutTargetUser: true })
   @ApiTags('users')
-  @ApiOperation({
+  @ApiOp({
+    id: 'resetUserMfa',
     summary: 'Reset a user’s two-factor authentication (admin only; lost device)',
     description: 'Turns MFA off and revokes every session of the user.',
+    errors: { 404: ['NOT_FOUND'] },
   })
   @ApiNoContentResponse({ description: 'MFA off, sessions revoked' })
   @ApiParam(UUID_PARAM)
