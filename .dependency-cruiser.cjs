@@ -14,6 +14,7 @@ const MAY_IMPORT = {
   sessions: ['audit', 'common', 'config', 'metrics', 'store'],
   devices: ['common', 'config'],
   users: ['audit', 'common', 'config', 'credentials', 'metrics', 'sessions'],
+  mfa: ['audit', 'common', 'config', 'credentials', 'crypto', 'sessions', 'users'],
   'rate-limit': ['audit', 'common', 'config', 'metrics', 'store'],
   mail: ['common', 'config', 'metrics'],
   'email-tokens': ['config', 'mail', 'users'],
@@ -25,6 +26,7 @@ const MAY_IMPORT = {
     'devices',
     'email-tokens',
     'metrics',
+    'mfa',
     'rate-limit',
     'sessions',
     'signing-keys',
@@ -46,8 +48,8 @@ const MAY_IMPORT = {
   'signing-keys': ['audit', 'common', 'config', 'crypto', 'sessions', 'store'],
   health: ['common', 'config', 'store'],
   // The composition layer: the data source lists every entity; the CLIs build contexts.
-  database: ['audit', 'config', 'devices', 'email-tokens', 'mail', 'sessions', 'signing-keys', 'users'],
-  cli: ['app', 'audit', 'common', 'config', 'crypto', 'database', 'metrics', 'signing-keys', 'store', 'users'],
+  database: ['audit', 'config', 'devices', 'email-tokens', 'mail', 'mfa', 'sessions', 'signing-keys', 'users'],
+  cli: ['app', 'audit', 'common', 'config', 'crypto', 'database', 'metrics', 'mfa', 'signing-keys', 'store', 'users'],
   // The files directly in src/ (app.module, app.factory, main, ...): they assemble everything.
   app: [
     'account-recovery',
@@ -60,6 +62,7 @@ const MAY_IMPORT = {
     'devices',
     'health',
     'metrics',
+    'mfa',
     'rate-limit',
     'sessions',
     'store',

@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module';
 import { CredentialsModule } from '../credentials/credentials.module';
 import { DevicesModule } from '../devices/devices.module';
 import { EmailTokensModule } from '../email-tokens/email-tokens.module';
+import { MfaModule } from '../mfa/mfa.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { UsersModule } from '../users/users.module';
@@ -22,6 +23,7 @@ import { TokenService } from './token.service';
     EmailTokensModule,
     SigningKeysModule,
     DevicesModule,
+    MfaModule,
   ],
   controllers: [AuthController, IntrospectionController],
   providers: [AuthService, TokenService, RefreshGraceService, AccessTokenVerifier],

@@ -15,9 +15,20 @@ import { SessionsService, SupersededSession } from '../sessions/sessions.service
 import { UserEntity } from '../users/user.entity';
 import { toPublicUser } from '../users/user.serializer';
 import { UsersService } from '../users/users.service';
+import { MfaVerifyDto } from '../mfa/dto/mfa.dto';
+import { MfaChallengesService } from '../mfa/mfa-challenges.service';
+import type { MfaMethod } from '../mfa/mfa.service';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
 import { RefreshGraceService } from './refresh-grace.service';
-import { hashToken, IssuedTokens, RefreshClaims, TokenService } from './token.service';
+import {
+  amrFromColumn,
+  AuthMethod,
+  amrToColumn,
+  hashToken,
+  IssuedTokens,
+  RefreshClaims,
+  TokenService,
+} from './token.service';
 
 const accountLocked = () =>
   new AppError(
@@ -49,6 +60,14 @@ type RefreshOutcome =
   | { kind: 'reused' }
   | { kind: 'wait' };
 
+/** How a login was proven: methods (RFC 8176), the trusted device it came with, a new hash. */
+export interface LoginProof {
+  amr: AuthMethod[];
+  deviceId?: string;
+  rehash?: string;
+  mfaMethod?: MfaMethod;
+}
+
 @Injectable()
 export class AuthService {
   constructor(
@@ -62,6 +81,7 @@ export class AuthService {
     private readonly emailTokens: EmailTokensService,
     private readonly devices: DeviceTokensService,
     private readonly grace: RefreshGraceService,
+    private readonly mfaChallenges: MfaChallengesService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -81,7 +101,7 @@ export class AuthService {
       async (created) => {
         await this.emailTokens.queueVerification(created);
         // Until the address is proven there is no session to hand out.
-        return this.config.mail.requireVerification ? null : this.startSession(created, client);
+        return this.config.mail.requireVerification ? null : this.startSession(created, client, ['pwd']);
       },
     );
     this.emailTokens.deliverSoon();
@@ -100,16 +120,15 @@ export class AuthService {
   }
 
   /**
-   * The last step of every successful login (the password step, or a later second factor):
-   * login count, a new session, a new device token (replacing `deviceId`, the one the login
-   * came with), one audit row, in one transaction.
+   * The last step of every successful login (the password step, or the second factor after
+   * it): login count, a new session carrying `amr`, a new device token (replacing
+   * `deviceId`, the trusted device the login came with), one audit row, in one transaction.
+   * The email's lockout count is cleared only for a login judged by it: one from a known
+   * device neither counted there nor clears it.
    */
-  async finishLogin(
-    user: UserEntity,
-    client: ClientInfo,
-    options: { deviceId?: string; rehash?: string } = {},
-  ) {
-    const result = await this.completeLogin(user.id, client, options);
+  async finishLogin(user: UserEntity, client: ClientInfo, how: LoginProof) {
+    if (!how.deviceId) await this.lockout.clear(user.email);
+    const result = await this.completeLogin(user.id, client, how);
     this.metrics.loginAttempt('success');
     return {
       message: 'Login successful',
@@ -120,22 +139,20 @@ export class AuthService {
   }
 
   @Transactional()
-  private async completeLogin(
-    userId: string,
-    client: ClientInfo,
-    options: { deviceId?: string; rehash?: string },
-  ) {
-    const user = await this.users.recordLogin(userId, options.rehash);
-    const tokens = await this.startSession(user, client);
-    const device = await this.devices.issue(user.id, options.deviceId);
+  private async completeLogin(userId: string, client: ClientInfo, how: LoginProof) {
+    const user = await this.users.recordLogin(userId, how.rehash);
+    const tokens = await this.startSession(user, client, how.amr);
+    const device = await this.devices.issue(user.id, how.deviceId);
     await this.audit.record({
       userId: user.id,
       action: 'USER_LOGIN',
       resource: 'auth',
       details: {
+        amr: how.amr,
         device_id: device.id,
-        ...(options.deviceId ? { known_device_id: options.deviceId } : {}),
-        ...(options.rehash ? { password_rehashed: true } : {}),
+        ...(how.deviceId ? { known_device_id: how.deviceId } : {}),
+        ...(how.mfaMethod ? { mfa_method: how.mfaMethod } : {}),
+        ...(how.rehash ? { password_rehashed: true } : {}),
       },
       client,
     });
@@ -165,9 +182,23 @@ export class AuthService {
       this.metrics.loginAttempt('invalid_credentials');
       throw AppError.invalidCredentials();
     }
-    await this.lockout.clear(dto.email);
-    this.assertEmailVerified(usable, dto.email, client);
-    return this.finishLogin(usable, client, { rehash: await this.rehashIfNeeded(usable, dto) });
+    return this.passwordVerified(usable, dto, client);
+  }
+
+  /**
+   * After the right password: with two-factor authentication on, the challenge for the
+   * second step (carrying the trusted device, if the login came with one); else the login.
+   */
+  private async passwordVerified(
+    user: UserEntity,
+    dto: LoginDto,
+    client: ClientInfo,
+    deviceId?: string,
+  ) {
+    this.assertEmailVerified(user, dto.email, client);
+    const rehash = await this.rehashIfNeeded(user, dto);
+    if (user.twoFactorEnabled) return this.requireSecondFactor(user, rehash, deviceId);
+    return this.finishLogin(user, client, { amr: ['pwd'], deviceId, rehash });
   }
 
   /** With MAIL_REQUIRE_VERIFICATION, no session before the address is proven. */
@@ -206,17 +237,78 @@ export class AuthService {
       this.metrics.loginAttempt('invalid_credentials');
       throw AppError.invalidCredentials();
     }
-    this.assertEmailVerified(usable, dto.email, client);
-    return this.finishLogin(usable, client, {
-      deviceId: device.id,
-      rehash: await this.rehashIfNeeded(usable, dto),
-    });
+    return this.passwordVerified(usable, dto, client, device.id);
   }
 
   private async rehashIfNeeded(user: UserEntity, dto: LoginDto) {
     return this.passwords.needsRehash(user.passwordHash)
       ? await this.passwords.hash(dto.password)
       : undefined;
+  }
+
+  /**
+   * The login's second step: a TOTP or recovery code for the `mfa_token` of the password
+   * step. Wrong codes count towards the email's lockout like wrong passwords.
+   */
+  async verifyMfa(dto: MfaVerifyDto, client: ClientInfo) {
+    if (dto.code !== undefined && dto.recovery_code !== undefined) {
+      throw AppError.validation([
+        { field: 'recovery_code', message: 'send either code or recovery_code, not both' },
+      ]);
+    }
+    const user = await this.users.findById(await this.mfaChallenges.userOf(dto.mfa_token));
+    if (!user || user.isActive === false) throw AppError.invalidToken('Invalid mfa_token');
+    const verdict = await this.lockout.reserveAttempt(user.email);
+    if (!verdict.allowed) {
+      this.audit.recordDetached({
+        userId: user.id,
+        action: 'MFA_FAILED',
+        resource: 'auth',
+        details: { reason: 'account_locked' },
+        client,
+      });
+      this.metrics.loginAttempt('locked');
+      throw accountLocked();
+    }
+    const proof = { code: dto.code, recoveryCode: dto.recovery_code };
+    const outcome = await this.mfaChallenges.redeem(dto.mfa_token, proof, client);
+    if (!outcome.ok) {
+      const locked = await this.lockout.recordFailure(user.email, verdict.attempt);
+      this.audit.recordDetached({
+        userId: user.id,
+        action: 'MFA_FAILED',
+        resource: 'auth',
+        details: {
+          reason: 'invalid_code',
+          method: dto.code !== undefined ? 'totp' : 'recovery_code',
+          attempt: verdict.attempt,
+          challenge_failures: outcome.failures,
+        },
+        client,
+      });
+      if (locked) this.onLocked(user.email, verdict.attempt, user, client);
+      this.metrics.loginAttempt('invalid_credentials');
+      throw AppError.invalidMfaCode(HttpStatus.UNAUTHORIZED);
+    }
+    return this.finishLogin(user, client, {
+      amr: ['pwd', 'otp'],
+      deviceId: outcome.deviceId ?? undefined,
+      mfaMethod: outcome.method,
+    });
+  }
+
+  /**
+   * Right password, MFA on: no session yet, and the email's failure count is left as it is
+   * (only a finished login clears it), so wrong codes add up towards the lockout.
+   */
+  private async requireSecondFactor(
+    user: UserEntity,
+    rehash: string | undefined,
+    deviceId: string | undefined,
+  ) {
+    if (rehash) await this.users.setPasswordHash(user.id, rehash);
+    this.metrics.loginAttempt('mfa_required');
+    return this.mfaChallenges.issue(user.id, deviceId ?? null);
   }
 
   /**
@@ -276,6 +368,7 @@ export class AuthService {
       claims.sub,
       outcome.role,
       claims.sid,
+      amrFromColumn(outcome.amr),
       refresh.refreshExpiresAt,
     );
     // Kept before the commit: refreshes racing on this token wait on the session row and
@@ -369,12 +462,12 @@ export class AuthService {
     });
   }
 
-  private async startSession(user: UserEntity, client: ClientInfo) {
+  private async startSession(user: UserEntity, client: ClientInfo, amr: AuthMethod[]) {
     const sessionId = randomUUID();
     // created_at starts the absolute lifetime, on the same clock as the tokens' exp.
     const createdAt = this.clock.now();
     const endsAt = new Date(createdAt.getTime() + this.config.sessions.maxLifetimeSeconds * 1000);
-    const pair = await this.tokens.issue(user.id, user.role ?? 'user', sessionId, endsAt);
+    const pair = await this.tokens.issue(user.id, user.role ?? 'user', sessionId, amr, endsAt);
     await this.sessions.start({
       id: sessionId,
       createdAt,
@@ -384,6 +477,7 @@ export class AuthService {
       expiresAt: pair.refreshExpiresAt,
       ipAddress: client.ip || null,
       userAgent: client.userAgent,
+      amr: amrToColumn(amr),
     });
     return pair.tokens;
   }
@@ -407,15 +501,17 @@ export class AuthService {
       details: { email, reason, attempt },
       client,
     });
-    if (locked) {
-      this.metrics.lockout();
-      this.audit.recordDetached({
-        userId: user?.id ?? null,
-        action: 'ACCOUNT_LOCKED',
-        resource: 'auth',
-        details: { email, attempts: attempt },
-        client,
-      });
-    }
+    if (locked) this.onLocked(email, attempt, user, client);
+  }
+
+  private onLocked(email: string, attempt: number, user: UserEntity | null, client: ClientInfo) {
+    this.metrics.lockout();
+    this.audit.recordDetached({
+      userId: user?.id ?? null,
+      action: 'ACCOUNT_LOCKED',
+      resource: 'auth',
+      details: { email, attempts: attempt },
+      client,
+    });
   }
 }

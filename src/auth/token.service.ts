@@ -17,17 +17,32 @@ import type { Role } from '../common/roles';
 /** Our tokens are ~500 characters; anything far larger is refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
 
+/** RFC 8176 authentication method references this service issues. */
+export type AuthMethod = 'pwd' | 'otp';
+export type AssuranceLevel = 'aal1' | 'aal2';
+
+/** NIST SP 800-63B: a password alone is AAL1; with a second factor (TOTP), AAL2. */
+export const aalOf = (amr: readonly AuthMethod[]): AssuranceLevel =>
+  amr.includes('otp') ? 'aal2' : 'aal1';
+
+/** The session row stores `amr` space-separated (`"pwd otp"`). */
+export const amrToColumn = (amr: readonly AuthMethod[]) => amr.join(' ');
+export const amrFromColumn = (value: string | null | undefined): AuthMethod[] =>
+  (value || 'pwd').split(' ').filter((m): m is AuthMethod => m === 'pwd' || m === 'otp');
+
 export interface AccessClaims {
   sub: string;
   role: Role;
   type: 'access';
+  /** Absent in tokens issued before two-factor authentication existed (a password alone). */
+  amr?: AuthMethod[];
+  aal?: AssuranceLevel;
   sid: string;
   jti: string;
   iat: number;
   exp: number;
   iss: string;
   aud: string | string[];
-  aal?: string;
 }
 
 export interface RefreshClaims {
@@ -153,7 +168,13 @@ export class TokenService {
    * Signs an access + refresh pair for a session; the refresh token's hash is what gets stored.
    * Neither token outlives `notAfter` (the session's absolute end).
    */
-  async issue(userId: string, role: Role, sessionId: string, notAfter?: Date): Promise<TokenPair> {
+  async issue(
+    userId: string,
+    role: Role,
+    sessionId: string,
+    amr: AuthMethod[],
+    notAfter?: Date,
+  ): Promise<TokenPair> {
     const signer = await this.signer();
     const refresh = await this.issueRefresh(userId, sessionId, notAfter, signer);
     return {
@@ -163,6 +184,7 @@ export class TokenService {
         userId,
         role,
         sessionId,
+        amr,
         refresh.refreshExpiresAt,
         signer,
       ),
@@ -197,12 +219,21 @@ export class TokenService {
     userId: string,
     role: Role,
     sessionId: string,
+    amr: AuthMethod[],
     notAfter?: Date,
     signer?: Signer,
   ): Promise<IssuedTokens> {
     const exp = this.expiry(this.config.jwt.accessTtlSeconds, notAfter);
     const access = await this.sign(
-      { sub: userId, role, type: 'access', sid: sessionId, jti: randomUUID() },
+      {
+        sub: userId,
+        role,
+        type: 'access',
+        sid: sessionId,
+        jti: randomUUID(),
+        amr,
+        aal: aalOf(amr),
+      },
       exp,
       signer,
     );

@@ -60,6 +60,7 @@ export class AppConfig {
     login: RateLimitPolicy;
     refresh: RateLimitPolicy;
     email: RateLimitPolicy;
+    mfa: RateLimitPolicy;
   };
   trustProxy: TrustProxy;
   corsOrigins: string[];
@@ -78,6 +79,7 @@ export class AppConfig {
   mail: MailConfig;
   /** Keys of secrets at rest: `key` encrypts (unset outside production: see CryptoModule). */
   secrets: { key?: string; previousKeys: string[] };
+  totpIssuer: string;
   /** Bearer token required by GET /metrics; unset: the endpoint is open. */
   metricsToken?: string;
   /** Serve /metrics on this port only (its own listener), not on PORT. */
@@ -139,6 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       'Invalid configuration:\n  JWT_SECRET_KEY: still the example placeholder; generate one (openssl rand -base64 48)',
     );
   }
+  if (vars.NODE_ENV === 'production' && !vars.SECRETS_ENCRYPTION_KEY) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SECRETS_ENCRYPTION_KEY: required when NODE_ENV=production (openssl rand -base64 32)',
+    );
+  }
   if (vars.HTTP_HEADERS_TIMEOUT_SECONDS > vars.HTTP_REQUEST_TIMEOUT_SECONDS) {
     throw new ConfigError(
       'Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_SECONDS: must not exceed HTTP_REQUEST_TIMEOUT_SECONDS',
@@ -150,15 +157,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     vars.METRICS_PORT === vars.PORT
   ) {
     throw new ConfigError('Invalid configuration:\n  METRICS_PORT: must differ from PORT');
-  }
-  if (
-    vars.NODE_ENV === 'production' &&
-    !vars.SECRETS_ENCRYPTION_KEY &&
-    (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(vars.JWT_ALGORITHM)
-  ) {
-    throw new ConfigError(
-      `Invalid configuration:\n  SECRETS_ENCRYPTION_KEY: required when NODE_ENV=production and JWT_ALGORITHM=${vars.JWT_ALGORITHM} (openssl rand -base64 32)`,
-    );
   }
   if (vars.JWT_KEY_PREPUBLISH_SECONDS > vars.JWT_KEY_ROTATION_SECONDS) {
     throw new ConfigError(
@@ -216,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     login: parseRateLimit(vars.RATE_LIMIT_LOGIN),
     refresh: parseRateLimit(vars.RATE_LIMIT_REFRESH),
     email: parseRateLimit(vars.RATE_LIMIT_EMAIL),
+    mfa: parseRateLimit(vars.RATE_LIMIT_MFA),
   };
   config.mail = {
     smtpUrl: vars.SMTP_URL,
@@ -251,11 +250,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   config.auditRetentionDays = vars.AUDIT_RETENTION_DAYS;
   config.metricsToken = vars.METRICS_TOKEN;
-  config.metricsPort = vars.METRICS_PORT;
   config.secrets = {
     key: vars.SECRETS_ENCRYPTION_KEY,
     previousKeys: list(vars.SECRETS_ENCRYPTION_KEYS_PREVIOUS),
   };
+  config.totpIssuer = vars.TOTP_ISSUER;
+  config.metricsPort = vars.METRICS_PORT;
   return config;
 }
 

@@ -93,6 +93,9 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_EMAIL must look like 5/3600' })
   RATE_LIMIT_EMAIL = '5/3600';
+  @IsOptional()
+  @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_MFA must look like 10/3600' })
+  RATE_LIMIT_MFA = '10/3600';
 
   @IsOptional() @IsString() TRUST_PROXY?: string;
   @IsOptional() @IsString() CORS_ORIGINS?: string;
@@ -158,6 +161,7 @@ export class EnvironmentVariables {
       'SECRETS_ENCRYPTION_KEYS_PREVIOUS must be a comma-separated list of 32-byte base64 keys',
   })
   SECRETS_ENCRYPTION_KEYS_PREVIOUS?: string;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(64) TOTP_ISSUER = 'Perfect21';
 
   @IsOptional()
   @IsString()

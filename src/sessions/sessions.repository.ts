@@ -27,6 +27,8 @@ export interface NewSession {
   createdAt: Date;
   ipAddress: string | null;
   userAgent: string | null;
+  /** Space-separated authentication methods (`pwd`, `pwd otp`). */
+  amr: string;
 }
 
 /** TypeORM returns an UPDATE ... RETURNING as [rows, affected count], on pg and PGlite alike. */
@@ -69,10 +71,10 @@ export class SessionsRepository {
     presentedHash: string;
     next: NextRefreshToken;
     maxLifetimeSeconds: number;
-  }): Promise<{ role: Role; expiresAt: Date } | null> {
+  }): Promise<{ role: Role; amr: string; expiresAt: Date } | null> {
     const { sessionId, userId, presentedHash, next, maxLifetimeSeconds } = rotation;
     const result = await this.sessions.query<
-      [Array<{ role: Role; expires_at: Date | string }>, number]
+      [Array<{ role: Role; amr: string; expires_at: Date | string }>, number]
     >(
       `UPDATE user_sessions AS s
           SET jti = $4, refresh_token_hash = $5, last_used = now(),
@@ -81,7 +83,7 @@ export class SessionsRepository {
         WHERE s.id = $1 AND s.user_id = $2 AND s.refresh_token_hash = $3 AND u.id = s.user_id
           AND s.is_active IS TRUE AND s.expires_at > now() AND u.is_active IS TRUE
           AND s.created_at + make_interval(secs => $7) > now()
-      RETURNING u.role, s.expires_at`,
+      RETURNING u.role, s.amr, s.expires_at`,
       [
         sessionId,
         userId,
@@ -93,7 +95,7 @@ export class SessionsRepository {
       ],
     );
     const row = firstRow(result);
-    return row ? { role: row.role, expiresAt: new Date(row.expires_at) } : null;
+    return row ? { role: row.role, amr: row.amr, expiresAt: new Date(row.expires_at) } : null;
   }
 
   /** Swaps the refresh token of a session this transaction already rotated (row locked). */

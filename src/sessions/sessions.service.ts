@@ -37,7 +37,7 @@ export interface SupersededSession {
 }
 
 export type RotationOutcome<T> =
-  | { kind: 'rotated'; role: Role; refresh: T }
+  | { kind: 'rotated'; role: Role; amr: string; refresh: T }
   | { kind: 'invalid' }
   | { kind: 'superseded'; session: SupersededSession };
 
@@ -161,7 +161,7 @@ export class SessionsService {
         details: { session_id: rotation.sessionId },
         client,
       });
-      return { kind: 'rotated', role: rotated.role, refresh: next };
+      return { kind: 'rotated', role: rotated.role, amr: rotated.amr, refresh: next };
     }
     // Not rotated: find out why (the rare path), under the row lock.
     const session = await this.sessions.findForUpdate(rotation.sessionId);

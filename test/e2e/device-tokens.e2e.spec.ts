@@ -253,11 +253,18 @@ describe('device tokens', () => {
     const doc = (await t.http.get('/docs-json').expect(200)).body;
     const login = doc.paths['/api/auth/login'].post;
     const requestRef: string = login.requestBody.content['application/json'].schema.$ref;
-    const responseRef: string = login.responses['200'].content['application/json'].schema.$ref;
-    type Schema = { properties: Record<string, unknown>; required: string[] };
+    // The 200 is oneOf(logged in, MFA challenge): the logged-in branch carries the device token.
+    const response: { oneOf: Array<{ $ref: string }> } =
+      login.responses['200'].content['application/json'].schema;
+    type Schema = { properties: Record<string, unknown>; required?: string[] };
     const schema = (ref: string): Schema => doc.components.schemas[ref.split('/').pop()!] as Schema;
     expect(schema(requestRef).properties.device_token).toBeDefined();
     expect(schema(requestRef).required).not.toContain('device_token');
-    expect(schema(responseRef).required).toContain('device_token');
+    const loggedIn = response.oneOf.map((r) => schema(r.$ref)).filter((s) => s.properties.tokens);
+    expect(loggedIn).toHaveLength(1);
+    expect(loggedIn[0].required).toContain('device_token');
+    const verify = doc.paths['/api/auth/mfa/verify'].post;
+    const verifyRef: string = verify.responses['200'].content['application/json'].schema.$ref;
+    expect(schema(verifyRef).required).toContain('device_token');
   });
 });

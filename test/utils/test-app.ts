@@ -25,6 +25,7 @@ export const FAST_ENV: Record<string, string> = {
   SECRETS_ENCRYPTION_KEY: 'dGVzdC1vbmx5LXNlY3JldHMta2V5LTMyLWJ5dGVzISE=',
   // Suites that reuse a rotated token expect a reuse at once; the grace window has its own suite.
   REFRESH_REUSE_GRACE_SECONDS: '0',
+  RATE_LIMIT_MFA: '10000/3600',
 };
 
 /**
