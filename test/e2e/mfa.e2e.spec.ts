@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { bearer, createUser, expectErrorEnvelope, RegisteredUser } from '../utils/factories';
 import { enrolTotp, passwordStep, Secrets, TestClock } from '../utils/mfa';
@@ -15,6 +16,8 @@ function captureStdout() {
   });
   return { text: () => chunks.join(''), restore: () => spy.mockRestore() };
 }
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 const decode = (jwt: string) =>
   JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) as Record<
@@ -213,6 +216,50 @@ describe('two-factor authentication (TOTP)', () => {
         .send({ email: user.email, password: user.password })
         .expect(200);
       expect(decode(res.body.tokens.access_token)).toMatchObject({ amr: ['pwd'], aal: 'aal1' });
+    });
+
+    it('a login with a device token carries it through the second step, which retires it', async () => {
+      const user = await enrolledUser();
+      const first = await passwordStep(t, user.email, user.password, seen);
+      const done = await verify({
+        mfa_token: first,
+        code: seen.code(clock.code(user.secret)),
+      }).expect(200);
+      const device = seen.secret(done.body.device_token as string);
+      clock.nextStep();
+
+      const login = await t.http
+        .post('/api/auth/login')
+        .send({ email: user.email, password: user.password, device_token: device })
+        .expect(200);
+      expect(login.body).toMatchObject({ mfa_required: true });
+      expect(login.body.device_token).toBeUndefined();
+      const token = seen.secret(login.body.mfa_token as string);
+      const [challenge] = await db.query<Array<{ device_id: string | null }>>(
+        `SELECT device_id FROM mfa_challenges WHERE token_hash = $1`,
+        [sha256(token)],
+      );
+      expect(challenge.device_id).not.toBeNull();
+
+      const res = await verify({
+        mfa_token: token,
+        code: seen.code(clock.code(user.secret)),
+      }).expect(200);
+      const next = seen.secret(res.body.device_token as string);
+      expect(next).not.toBe(device);
+      const logins = await auditOf(user.id, 'USER_LOGIN');
+      expect(logins).toHaveLength(2);
+      expect(logins[1].details).toMatchObject({
+        amr: ['pwd', 'otp'],
+        known_device_id: challenge.device_id,
+      });
+      const rows = await db.query<Array<{ token_hash: string; revoked_at: Date | null }>>(
+        `SELECT token_hash, revoked_at FROM device_tokens WHERE user_id = $1`,
+        [user.id],
+      );
+      const byHash = new Map(rows.map((r) => [r.token_hash, r.revoked_at]));
+      expect(byHash.get(sha256(device))).not.toBeNull();
+      expect(byHash.get(sha256(next))).toBeNull();
     });
 
     it('never accepts a code twice: the enabling code, a replay, a parallel double use', async () => {
