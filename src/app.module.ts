@@ -1,6 +1,5 @@
-import { DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditModule } from './audit/audit.module';
@@ -11,29 +10,15 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { loggerOptions, logsRequests } from './common/logger-options';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from './database/data-source-options';
-import { runMigrationsExclusively } from './database/run-migrations';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { StoreModule } from './store/store.module';
-import { AdminUsersModule } from './users/admin-users.module';
 import { UsersModule } from './users/users.module';
-
-@Global()
-@Module({})
-class ConfigModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return {
-      module: ConfigModule,
-      providers: [{ provide: AppConfig, useValue: config }],
-      exports: [AppConfig],
-    };
-  }
-}
 
 @Module({})
 export class AppModule {
@@ -49,22 +34,9 @@ export class AppModule {
             ? [{ path: '*splat', method: RequestMethod.ALL }]
             : [],
         }),
-        TypeOrmModule.forRootAsync({
-          useFactory: () => ({
-            ...dataSourceOptions({ ...config, migrationsRun: false }),
-            retryAttempts: 10,
-            retryDelay: 3000,
-          }),
-          dataSourceFactory: async (options) => {
-            const dataSource = await new DataSource(options!).initialize();
-            if (config.migrationsRun)
-              await runMigrationsExclusively(dataSource, !config.databaseUrl);
-            return dataSource;
-          },
-        }),
+        DatabaseModule.forRoot(config),
         StoreModule,
         UsersModule,
-        AdminUsersModule,
         SessionsModule,
         AuthModule,
         AuditModule,

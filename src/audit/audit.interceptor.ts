@@ -1,33 +1,14 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { catchError, Observable, throwError } from 'rxjs';
 import { AppError } from '../common/app-error';
 import { clientInfoOf, Principal } from '../common/decorators';
-import type { AuditAction } from './audit-actions';
 import { auditScope, AuditScope } from './audit-context';
+import { AUDITED_ROUTE, AuditedRoute } from './audit.decorator';
 import { AuditService } from './audit.service';
 
 type AuditedRequest = FastifyRequest & { user?: Principal };
-
-/** The audited action of each state-changing route (by method and route pattern). */
-const ROUTE_ACTIONS: Record<string, (request: AuditedRequest) => AuditAction> = {
-  'POST /api/auth/register': () => 'USER_REGISTERED',
-  'POST /api/auth/login': () => 'LOGIN_FAILED',
-  'POST /api/auth/refresh': () => 'TOKEN_REFRESHED',
-  'POST /api/auth/logout': () => 'USER_LOGOUT',
-  'POST /api/auth/logout-all': () => 'LOGOUT_ALL',
-  'POST /api/auth/change-password': () => 'PASSWORD_CHANGED',
-  'PATCH /api/users/me': () => 'USER_UPDATED',
-  'DELETE /api/sessions/:id': () => 'SESSION_REVOKED',
-  'PATCH /api/users/:id': ({ body }) => {
-    const dto = (body ?? {}) as { role?: unknown; is_active?: unknown };
-    if (dto.role !== undefined) return 'ROLE_CHANGED';
-    return dto.is_active === false ? 'USER_DEACTIVATED' : 'USER_ACTIVATED';
-  },
-  'POST /api/users/:id/unlock': () => 'ACCOUNT_UNLOCKED',
-};
-
-const RESOURCES: Record<string, string> = { auth: 'auth', users: 'user', sessions: 'session' };
 
 /** Refusals worth a row: credentials, permissions, ownership, conflicts. Not validation. */
 const AUDITED_FAILURES = new Set([401, 403, 404, 409]);
@@ -40,11 +21,15 @@ const AUDITED_FAILURES = new Set([401, 403, 404, 409]);
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<AuditedRequest>();
+    const route = this.reflector.get<AuditedRoute | undefined>(AUDITED_ROUTE, context.getHandler());
     const scope: AuditScope = {
       client: clientInfoOf(request),
       actorId: request.user?.userId,
@@ -57,7 +42,7 @@ export class AuditInterceptor implements NestInterceptor {
           .handle()
           .pipe(
             catchError((err: unknown) => {
-              this.recordFailure(request, scope, err);
+              if (route) this.recordFailure(route, request, scope, err);
               return throwError(() => err);
             }),
           )
@@ -66,18 +51,21 @@ export class AuditInterceptor implements NestInterceptor {
     );
   }
 
-  private recordFailure(request: AuditedRequest, scope: AuditScope, err: unknown) {
+  private recordFailure(
+    route: AuditedRoute,
+    request: AuditedRequest,
+    scope: AuditScope,
+    err: unknown,
+  ) {
     const status = statusOf(err);
-    const actionOf = ROUTE_ACTIONS[`${request.method} ${request.routeOptions.url}`];
-    if (scope.recorded || !actionOf || !status || !AUDITED_FAILURES.has(status)) return;
-    const route = request.routeOptions.url ?? '';
+    if (scope.recorded || !status || !AUDITED_FAILURES.has(status)) return;
     const targetId = (request.params as { id?: string } | undefined)?.id;
-    const aboutTarget = route.startsWith('/api/users/:id') && status !== 404 && targetId;
+    const aboutTarget = route.aboutTargetUser && status !== 404 && targetId;
     const userId = aboutTarget ? targetId : (scope.actorId ?? null);
     this.audit.recordDetached({
       userId,
-      action: actionOf(request),
-      resource: RESOURCES[route.split('/')[2]],
+      action: typeof route.action === 'function' ? route.action(request.body) : route.action,
+      resource: route.resource,
       details: {
         outcome: 'failure',
         status,

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DataSource } from 'typeorm';
 import type {
-  EntityManager,
   EntitySubscriberInterface,
   QueryRunner,
   TransactionCommitEvent,
@@ -34,15 +35,18 @@ export class AuditService implements EntitySubscriberInterface {
   private readonly logger = new Logger('Audit');
   private readonly pending = new WeakMap<QueryRunner, WrittenRow[]>();
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  ) {
     dataSource.subscribers.push(this);
   }
 
   /**
-   * Writes the row with `manager`, so a state change and its audit row commit together.
-   * Without a manager (or outside a transaction) the row gets its own short transaction.
+   * Writes the row in the ambient transaction, so a state change and its audit row commit
+   * together. Outside a transaction the row is written (and logged) on its own.
    */
-  async record(manager: EntityManager | null, event: AuditEvent): Promise<void> {
+  async record(event: AuditEvent): Promise<void> {
     const scope = auditScope.getStore();
     if (scope) scope.recorded = true;
     const client = event.client ?? scope?.client;
@@ -59,21 +63,26 @@ export class AuditService implements EntitySubscriberInterface {
       ip_address: client?.ip || null,
       user_agent: client?.userAgent ?? null,
     };
-    const runner = manager?.queryRunner;
-    if (manager && runner?.isTransactionActive) {
-      const row = await insertAuditRow(manager, input);
+    const manager = this.txHost.tx;
+    const runner = manager.queryRunner;
+    const row = await insertAuditRow(manager, input);
+    if (runner?.isTransactionActive) {
       this.pending.set(runner, [...(this.pending.get(runner) ?? []), row]);
     } else {
-      const row = await insertAuditRow(manager ?? this.dataSource.manager, input);
       this.log(row);
     }
   }
 
-  /** For events without a state change: never fails or delays the request it describes. */
+  /**
+   * For events without a state change: written outside any transaction, never fails or
+   * delays the request it describes.
+   */
   recordDetached(event: AuditEvent): void {
-    this.record(null, event).catch((err: Error) =>
-      this.logger.error(`audit write failed for ${event.action}: ${err.message}`),
-    );
+    this.txHost
+      .withoutTransaction(() => this.record(event))
+      .catch((err: Error) =>
+        this.logger.error(`audit write failed for ${event.action}: ${err.message}`),
+      );
   }
 
   afterTransactionCommit(event: TransactionCommitEvent): void {

@@ -21,6 +21,7 @@ import {
   RefreshResponseDto,
   RegisterDto,
 } from './dto/auth.dto';
+import { Audit } from '../audit/audit.decorator';
 
 const noStore = (reply: FastifyReply) =>
   reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
@@ -32,6 +33,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @Audit('USER_REGISTERED', 'auth')
   @Public()
   @RateLimited('register')
   @ApiCreatedResponse({ type: AuthResponseDto })
@@ -46,6 +48,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @Audit('LOGIN_FAILED', 'auth')
   @Public()
   @RateLimited('login')
   @HttpCode(200)
@@ -64,6 +67,7 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @Audit('TOKEN_REFRESHED', 'auth')
   @Public()
   @RateLimited('refresh')
   @HttpCode(200)
@@ -79,6 +83,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @Audit('USER_LOGOUT', 'auth')
   @HttpCode(204)
   @Auth()
   @ApiNoContentResponse({ description: "This session's access and refresh tokens are revoked" })
@@ -87,6 +92,7 @@ export class AuthController {
   }
 
   @Post('logout-all')
+  @Audit('LOGOUT_ALL', 'auth')
   @HttpCode(204)
   @Auth()
   @ApiNoContentResponse({ description: 'Every session of the user is revoked' })
@@ -95,6 +101,7 @@ export class AuthController {
   }
 
   @Post('change-password')
+  @Audit('PASSWORD_CHANGED', 'auth')
   @HttpCode(204)
   @Auth()
   @ApiNoContentResponse({ description: 'Changed; every other session is revoked' })

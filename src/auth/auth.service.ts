@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
-import { MetricsService } from '../metrics/metrics.service';
 import type { ClientInfo, Principal } from '../common/decorators';
-import { RevocationService } from '../sessions/revocation.service';
-import { SessionsRepository } from '../sessions/sessions.repository';
+import { LockoutService } from '../credentials/lockout.service';
+import { PasswordService } from '../credentials/password.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserEntity } from '../users/user.entity';
 import { toPublicUser } from '../users/user.serializer';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
-import { LockoutService } from './lockout.service';
-import { PasswordService } from './password.service';
 import { hashToken, IssuedTokens, TokenService } from './token.service';
 
 const accountLocked = () =>
@@ -32,11 +30,8 @@ const tokenReused = () =>
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly users: UsersRepository,
-    private readonly sessions: SessionsRepository,
-    private readonly sessionsService: SessionsService,
-    private readonly revocations: RevocationService,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
     private readonly passwords: PasswordService,
     private readonly tokens: TokenService,
     private readonly lockout: LockoutService,
@@ -45,24 +40,19 @@ export class AuthService {
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo) {
-    const passwordHash = await this.passwords.hash(dto.password);
-    const { user, tokens } = await this.dataSource.transaction(async (manager) => {
-      const created = await this.users.create(manager, {
+    const { user, result: tokens } = await this.users.create(
+      {
         email: dto.email,
-        passwordHash,
-        firstName: dto.first_name ?? null,
-        lastName: dto.last_name ?? null,
-        phoneNumber: dto.phone_number ?? null,
-      });
-      const issued = await this.startSession(manager, created, client);
-      await this.audit.record(manager, {
-        userId: created.id,
-        action: 'USER_REGISTERED',
-        resource: 'user',
+        password: dto.password,
+        profile: {
+          firstName: dto.first_name ?? null,
+          lastName: dto.last_name ?? null,
+          phoneNumber: dto.phone_number ?? null,
+        },
         client,
-      });
-      return { user: created, tokens: issued };
-    });
+      },
+      (created) => this.startSession(created, client),
+    );
     return { message: 'User registered successfully', user: toPublicUser(user), tokens };
   }
 
@@ -91,86 +81,61 @@ export class AuthService {
     const rehash = this.passwords.needsRehash(usable.passwordHash)
       ? await this.passwords.hash(dto.password)
       : undefined;
-    const { user, tokens } = await this.dataSource.transaction(async (manager) => {
-      const updated = await this.users.recordLogin(manager, usable.id, rehash);
-      const issued = await this.startSession(manager, updated, client);
-      await this.audit.record(manager, {
-        userId: updated.id,
-        action: 'USER_LOGIN',
-        resource: 'auth',
-        details: rehash ? { password_rehashed: true } : undefined,
-        client,
-      });
-      return { user: updated, tokens: issued };
-    });
+    const { user, tokens } = await this.completeLogin(usable.id, rehash, client);
     this.metrics.loginAttempt('success');
     return { message: 'Login successful', user: toPublicUser(user), tokens };
   }
 
-  /**
-   * Rotates the session's refresh token. A validly signed refresh token that is not the
-   * session's current one was already rotated: reuse, which revokes the whole session.
-   */
+  @Transactional()
+  private async completeLogin(userId: string, rehash: string | undefined, client: ClientInfo) {
+    const user = await this.users.recordLogin(userId, rehash);
+    const tokens = await this.startSession(user, client);
+    await this.audit.record({
+      userId: user.id,
+      action: 'USER_LOGIN',
+      resource: 'auth',
+      details: rehash ? { password_rehashed: true } : undefined,
+      client,
+    });
+    return { user, tokens };
+  }
+
+  /** Rotates the session's refresh token; a token already rotated revokes the session. */
   async refresh(dto: RefreshDto, client: ClientInfo): Promise<{ tokens: IssuedTokens }> {
     const claims = this.tokens.verifyRefresh(dto.refresh_token);
     const next = this.tokens.issueRefresh(claims.sub, claims.sid);
-    const presentedHash = hashToken(dto.refresh_token);
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const rotated = await this.sessions.rotateIfCurrent(manager, {
+    const outcome = await this.sessions.rotate(
+      {
         sessionId: claims.sid,
         userId: claims.sub,
-        presentedHash,
+        presentedHash: hashToken(dto.refresh_token),
         next,
-      });
-      if (rotated) {
-        await this.audit.record(manager, {
-          userId: claims.sub,
-          action: 'TOKEN_REFRESHED',
-          resource: 'session',
-          details: { session_id: claims.sid },
-          client,
-        });
-        return { kind: 'rotated' as const, role: rotated.role };
-      }
-      // Not rotated: find out why (the rare path).
-      const session = await this.sessions.findForUpdate(manager, claims.sid);
-      const live =
-        session?.userId === claims.sub && session.isActive && session.expiresAt > new Date();
-      if (!session || !live || session.refreshTokenHash === presentedHash) {
-        return { kind: 'invalid' as const };
-      }
-      await this.sessions.revoke(manager, { id: session.id });
-      await this.audit.record(manager, {
-        userId: session.userId,
-        action: 'TOKEN_REUSE_DETECTED',
-        resource: 'session',
-        details: { session_id: session.id },
-        client,
-      });
-      return { kind: 'reused' as const, sessionId: session.id };
-    });
-    if (outcome.kind === 'reused') {
-      this.metrics.tokenReuse();
-      this.metrics.sessionsRevoked(1, 'TOKEN_REUSE_DETECTED');
-      await this.revocations.revokeSessions([outcome.sessionId]);
-      throw tokenReused();
-    }
+      },
+      client,
+    );
+    if (outcome.kind === 'reused') throw tokenReused();
     if (outcome.kind === 'invalid') throw AppError.invalidToken();
     return { tokens: this.tokens.withAccess(next.token, claims.sub, outcome.role, claims.sid) };
   }
 
   async logout(principal: Principal, client: ClientInfo) {
-    await this.sessionsService.revoke({
+    await this.sessions.revoke({
       userId: principal.userId,
+      scope: 'session',
       sessionId: principal.sessionId,
-      action: 'USER_LOGOUT',
+      reason: 'USER_LOGOUT',
       details: { session_id: principal.sessionId },
       client,
     });
   }
 
   async logoutAll(principal: Principal, client: ClientInfo) {
-    await this.sessionsService.revoke({ userId: principal.userId, action: 'LOGOUT_ALL', client });
+    await this.sessions.revoke({
+      userId: principal.userId,
+      scope: 'all',
+      reason: 'LOGOUT_ALL',
+      client,
+    });
   }
 
   /** Verifies the current password; keeps the calling session, revokes every other one. */
@@ -185,29 +150,31 @@ export class AuthService {
       ]);
     }
     const passwordHash = await this.passwords.hash(dto.new_password);
-    const revoked = await this.dataSource.transaction(async (manager) => {
-      await this.users.update(manager, user.id, { passwordHash });
-      const ids = await this.sessions.revoke(manager, {
-        userId: user.id,
-        exceptId: principal.sessionId,
-      });
-      await this.audit.record(manager, {
-        userId: user.id,
-        action: 'PASSWORD_CHANGED',
-        resource: 'user',
-        details: { revoked_sessions: ids.length },
-        client,
-      });
-      return ids;
-    });
-    await this.revocations.revokeSessions(revoked);
-    this.metrics.sessionsRevoked(revoked.length, 'PASSWORD_CHANGED');
+    await this.replacePassword(user.id, passwordHash, principal.sessionId, client);
   }
 
-  private async startSession(manager: EntityManager, user: UserEntity, client: ClientInfo) {
+  @Transactional()
+  private async replacePassword(
+    userId: string,
+    passwordHash: string,
+    keepSessionId: string,
+    client: ClientInfo,
+  ) {
+    await this.users.setPasswordHash(userId, passwordHash);
+    await this.sessions.revoke({
+      userId,
+      scope: 'all-but',
+      sessionId: keepSessionId,
+      reason: 'PASSWORD_CHANGED',
+      resource: 'user',
+      client,
+    });
+  }
+
+  private async startSession(user: UserEntity, client: ClientInfo) {
     const sessionId = randomUUID();
     const pair = this.tokens.issue(user.id, user.role ?? 'user', sessionId);
-    await this.sessions.create(manager, {
+    await this.sessions.start({
       id: sessionId,
       userId: user.id,
       jti: pair.refreshJti,

@@ -5,9 +5,9 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppError } from '../common/app-error';
 import type { Principal } from '../common/decorators';
 import { AppConfig } from '../config/app-config';
-import { RevocationService } from '../sessions/revocation.service';
+import { SessionsService } from '../sessions/sessions.service';
 import type { UserEntity } from '../users/user.entity';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import {
   AccessClaims,
   CLOCK_LEEWAY_SECONDS,
@@ -29,8 +29,8 @@ export type AuthenticatedRequest = FastifyRequest & { user: Principal; currentUs
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     config: AppConfig,
-    private readonly revocations: RevocationService,
-    private readonly users: UsersRepository,
+    private readonly sessions: SessionsService,
+    private readonly users: UsersService,
   ) {
     super({
       jwtFromRequest: (request: FastifyRequest) => {
@@ -50,7 +50,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   async validate(request: AuthenticatedRequest, payload: unknown): Promise<Principal> {
     if (!hasSessionClaims(payload, 'access')) throw AppError.unauthorized('Invalid access token');
     const claims = payload as AccessClaims;
-    if (await this.revocations.isRevoked(claims.sid)) throw AppError.unauthorized('Token revoked');
+    if (await this.sessions.isRevoked(claims.sid)) throw AppError.unauthorized('Token revoked');
     const user = await this.users.findActiveBySession(claims.sub, claims.sid);
     if (!user) throw AppError.unauthorized('Token revoked or user inactive');
     request.currentUser = user;

@@ -1,17 +1,38 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
-import { ConfigError, loadConfig } from '../config/app-config';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
 import { loadDotEnv } from '../config/dotenv';
-import { dataSourceOptions } from '../database/data-source-options';
-import { AdminInputError, ensureAdmin } from '../users/ensure-admin';
+import { DatabaseModule } from '../database/database.module';
+import { MetricsModule } from '../metrics/metrics.module';
+import { StoreModule } from '../store/store.module';
+import { UserInputError } from '../users/user-input.error';
+import { UsersModule } from '../users/users.module';
+import { UsersService } from '../users/users.service';
 
 const USAGE = `usage: npm run cli -- create-admin --email <email>
   The password is read from the ADMIN_PASSWORD environment variable, or else from stdin
   (prompted without echo on a terminal). It is never accepted as an argument.
   Storage comes from the service's configuration: DATABASE_URL, or DATA_DIR (embedded).`;
+
+/** The services the commands use, without the HTTP side. */
+@Module({})
+class CliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config, { retry: false }),
+        StoreModule,
+        MetricsModule,
+        UsersModule,
+      ],
+    };
+  }
+}
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
@@ -52,27 +73,27 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  const dataSource = new DataSource({ ...dataSourceOptions(config), logging: ['error'] });
-  await dataSource.initialize();
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
   try {
-    const result = await ensureAdmin(
-      { dataSource, audit: new AuditService(dataSource), bcryptRounds: config.bcryptRounds },
-      { email: args.email, password },
-      'cli',
-    );
+    const result = await app
+      .get(UsersService)
+      .create({ email: args.email, password, asAdminVia: 'cli' });
     const outcome = result.created
       ? 'created'
       : result.promoted
         ? 'promoted to admin (password unchanged)'
         : 'already an active admin (password unchanged)';
-    io.stdout.write(`${args.email.trim().toLowerCase()}: ${outcome} (id ${result.id})\n`);
+    io.stdout.write(`${args.email.trim().toLowerCase()}: ${outcome} (id ${result.user.id})\n`);
     return 0;
   } catch (err) {
-    if (!(err instanceof AdminInputError)) throw err;
+    if (!(err instanceof UserInputError)) throw err;
     io.stderr.write(`${err.field} rejected: ${err.message}\n`);
     return 1;
   } finally {
-    await dataSource.destroy();
+    await app.close();
   }
 }
 

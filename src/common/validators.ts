@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import sanitizeHtml from 'sanitize-html';
-import { passwordPolicyErrors } from '../auth/password-policy';
+import { passwordPolicyErrors } from '../credentials/password-policy';
 
 /** Emails are trimmed and lower-cased before validation, storage and lookup. */
 export const NormalizeEmail = () =>

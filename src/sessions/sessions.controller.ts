@@ -19,6 +19,7 @@ import { AppError } from '../common/app-error';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { SessionsService, toPublicSession } from './sessions.service';
+import { Audit } from '../audit/audit.decorator';
 
 class SessionDto {
   @ApiProperty({ ...UUID_PROPERTY, description: "The tokens' `sid`" }) id: string;
@@ -52,6 +53,7 @@ export class SessionsController {
   }
 
   @Delete(':id')
+  @Audit('SESSION_REVOKED', 'session')
   @HttpCode(204)
   @Auth()
   @ApiNoContentResponse({

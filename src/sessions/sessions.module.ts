@@ -12,6 +12,6 @@ import { SessionsService } from './sessions.service';
   imports: [TypeOrmModule.forFeature([SessionEntity]), AuditModule],
   controllers: [SessionsController],
   providers: [SessionsRepository, SessionsService, RevocationService, SessionsCleanupService],
-  exports: [SessionsRepository, SessionsService, RevocationService],
+  exports: [SessionsService],
 })
 export class SessionsModule {}

@@ -1,9 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
-import type { RefreshToken } from '../auth/token.service';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Repository } from 'typeorm';
 import type { Role } from '../users/user.entity';
 import { SessionEntity } from './session.entity';
+
+/** The refresh token a session moves to (only its hash is stored). */
+export interface NextRefreshToken {
+  refreshJti: string;
+  refreshTokenHash: string;
+  refreshExpiresAt: Date;
+}
+
+/** Which of a user's active sessions a revocation ends. */
+export type RevocationFilter =
+  | { userId: string; scope: 'session'; sessionId: string }
+  | { userId: string; scope: 'all' }
+  | { userId: string; scope: 'all-but'; sessionId: string };
 
 export interface NewSession {
   id: string;
@@ -24,15 +38,16 @@ function firstRow<T>([rows]: [T[], number]): T | null {
 export class SessionsRepository {
   constructor(
     @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
-  async create(manager: EntityManager, session: NewSession) {
-    await manager.insert(SessionEntity, { ...session, tokenType: 'refresh' });
+  async create(session: NewSession) {
+    await this.txHost.tx.insert(SessionEntity, { ...session, tokenType: 'refresh' });
   }
 
   /** Locks the session row for the rest of the transaction (serialises concurrent refreshes). */
-  findForUpdate(manager: EntityManager, id: string) {
-    return manager
+  findForUpdate(id: string) {
+    return this.txHost.tx
       .getRepository(SessionEntity)
       .createQueryBuilder('s')
       .setLock('pessimistic_write')
@@ -45,12 +60,14 @@ export class SessionsRepository {
    * session's current refresh token and the session and its user are active. Concurrent
    * rotations with one token serialise on the row; the losers see the new hash and match nothing.
    */
-  async rotateIfCurrent(
-    manager: EntityManager,
-    rotation: { sessionId: string; userId: string; presentedHash: string; next: RefreshToken },
-  ): Promise<{ role: Role } | null> {
+  async rotateIfCurrent(rotation: {
+    sessionId: string;
+    userId: string;
+    presentedHash: string;
+    next: NextRefreshToken;
+  }): Promise<{ role: Role } | null> {
     const { sessionId, userId, presentedHash, next } = rotation;
-    const result = await manager.query<[Array<{ role: Role }>, number]>(
+    const result = await this.txHost.tx.query<[Array<{ role: Role }>, number]>(
       `UPDATE user_sessions AS s
           SET jti = $4, refresh_token_hash = $5, expires_at = $6, last_used = now()
          FROM users AS u
@@ -90,20 +107,16 @@ export class SessionsRepository {
       .getOne();
   }
 
-  /** Revokes sessions matching the filter; returns the ids it revoked. */
-  async revoke(
-    manager: EntityManager,
-    filter: { id?: string; userId?: string; exceptId?: string },
-  ): Promise<string[]> {
-    const qb = manager
+  /** Marks the matching active sessions revoked; returns their ids. */
+  async revoke(filter: RevocationFilter): Promise<string[]> {
+    const qb = this.txHost.tx
       .createQueryBuilder()
       .update(SessionEntity)
       .set({ isActive: false, revokedAt: () => 'now()' })
-      .where('is_active IS TRUE')
+      .where('is_active IS TRUE AND user_id = :userId', { userId: filter.userId })
       .returning(['id']);
-    if (filter.id) qb.andWhere('id = :id', { id: filter.id });
-    if (filter.userId) qb.andWhere('user_id = :userId', { userId: filter.userId });
-    if (filter.exceptId) qb.andWhere('id <> :exceptId', { exceptId: filter.exceptId });
+    if (filter.scope === 'session') qb.andWhere('id = :id', { id: filter.sessionId });
+    if (filter.scope === 'all-but') qb.andWhere('id <> :id', { id: filter.sessionId });
     const result = await qb.execute();
     return (result.raw as Array<{ id: string }>).map((row) => row.id);
   }

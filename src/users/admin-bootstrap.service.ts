@@ -1,8 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
 import { AppConfig, ConfigError } from '../config/app-config';
-import { AdminInputError, ensureAdmin } from './ensure-admin';
+import { UserInputError } from './user-input.error';
+import { UsersService } from './users.service';
 
 /** With ADMIN_EMAIL and ADMIN_PASSWORD set, start-up ends with that user an active admin. */
 @Injectable()
@@ -11,22 +10,17 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
+    private readonly users: UsersService,
   ) {}
 
   async onApplicationBootstrap() {
     if (!this.config.admin) return;
     try {
-      const result = await ensureAdmin(
-        { dataSource: this.dataSource, audit: this.audit, bcryptRounds: this.config.bcryptRounds },
-        this.config.admin,
-        'bootstrap',
-      );
+      const result = await this.users.create({ ...this.config.admin, asAdminVia: 'bootstrap' });
       const outcome = result.created ? 'created' : result.promoted ? 'promoted' : 'already admin';
-      this.logger.log(`ADMIN_EMAIL account ${outcome} (user ${result.id})`);
+      this.logger.log(`ADMIN_EMAIL account ${outcome} (user ${result.user.id})`);
     } catch (err) {
-      if (err instanceof AdminInputError) {
+      if (err instanceof UserInputError) {
         const variable = err.field === 'email' ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD';
         throw new ConfigError(`Invalid configuration:\n  ${variable}: ${err.message}`);
       }

@@ -17,6 +17,15 @@ import { AdminUsersService } from './admin-users.service';
 import { ListUsersQueryDto, UpdateUserDto, UserListDto } from './dto/admin-users.dto';
 import { UserDto } from './dto/user.dto';
 import { toPublicUser } from './user.serializer';
+import { Audit } from '../audit/audit.decorator';
+import type { AuditAction } from '../audit/audit-actions';
+
+/** A refused PATCH is recorded as the change it attempted. */
+function adminChangeAction(body: unknown): AuditAction {
+  const dto = (body ?? {}) as { role?: unknown; is_active?: unknown };
+  if (dto.role !== undefined) return 'ROLE_CHANGED';
+  return dto.is_active === false ? 'USER_DEACTIVATED' : 'USER_ACTIVATED';
+}
 
 @ApiTags('users')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'VALIDATION_ERROR' })
@@ -43,6 +52,7 @@ export class AdminUsersController {
   }
 
   @Patch(':id')
+  @Audit(adminChangeAction, 'user', { aboutTargetUser: true })
   @Auth('admin')
   @ApiOperation({
     summary: 'Change a user’s role or active state (admin only)',
@@ -64,6 +74,7 @@ export class AdminUsersController {
   }
 
   @Post(':id/unlock')
+  @Audit('ACCOUNT_UNLOCKED', 'user', { aboutTargetUser: true })
   @HttpCode(204)
   @Auth('admin')
   @ApiOperation({ summary: 'Clear the failed-login lockout of a user’s email (admin only)' })

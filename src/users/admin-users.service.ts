@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
-import { LockoutService } from '../auth/lockout.service';
 import { AppError } from '../common/app-error';
 import type { ClientInfo, Principal } from '../common/decorators';
-import { RevocationService } from '../sessions/revocation.service';
-import { SessionsRepository } from '../sessions/sessions.repository';
+import { LockoutService } from '../credentials/lockout.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { ListUsersQueryDto, UpdateUserDto } from './dto/admin-users.dto';
 import { UserEntity } from './user.entity';
 import { toPublicUser } from './user.serializer';
@@ -15,10 +14,8 @@ import { UsersRepository } from './users.repository';
 @Injectable()
 export class AdminUsersService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly users: UsersRepository,
-    private readonly sessions: SessionsRepository,
-    private readonly revocations: RevocationService,
+    private readonly sessions: SessionsService,
     private readonly lockout: LockoutService,
     private readonly audit: AuditService,
   ) {}
@@ -39,57 +36,54 @@ export class AdminUsersService {
    * revokes every session of the user; the last active admin can be neither demoted nor
    * deactivated (checked under row locks, so concurrent requests cannot both pass).
    */
+  @Transactional()
   async update(actor: Principal, id: string, dto: UpdateUserDto, client: ClientInfo) {
-    const { user, revoked } = await this.dataSource.transaction(async (manager) => {
-      const { target, activeAdmins } = await this.users.lockForAdminChange(manager, id);
-      if (!target) throw AppError.notFound('User not found');
-      const wasActive = target.isActive === true;
-      const role = dto.role ?? target.role;
-      const active = dto.is_active ?? wasActive;
-      const removesAdmin = target.role === 'admin' && wasActive && (role !== 'admin' || !active);
-      if (removesAdmin && activeAdmins <= 1) {
-        throw AppError.conflict('Cannot demote or deactivate the last active admin');
-      }
-      const changes: Partial<UserEntity> = {};
-      if (role !== target.role) changes.role = role;
-      if (active !== wasActive) changes.isActive = active;
-      if (Object.keys(changes).length === 0) return { user: target, revoked: [] as string[] };
+    const { target, activeAdmins } = await this.users.lockForAdminChange(id);
+    if (!target) throw AppError.notFound('User not found');
+    const wasActive = target.isActive === true;
+    const role = dto.role ?? target.role;
+    const active = dto.is_active ?? wasActive;
+    const removesAdmin = target.role === 'admin' && wasActive && (role !== 'admin' || !active);
+    if (removesAdmin && activeAdmins <= 1) {
+      throw AppError.conflict('Cannot demote or deactivate the last active admin');
+    }
+    const changes: Partial<UserEntity> = {};
+    if (role !== target.role) changes.role = role;
+    if (active !== wasActive) changes.isActive = active;
+    if (Object.keys(changes).length === 0) return target;
 
-      const updated = await this.users.update(manager, id, changes);
-      // Sessions before audit rows: the audit chain's lock is always the last one taken.
-      const revokedIds =
-        changes.isActive === false ? await this.sessions.revoke(manager, { userId: id }) : [];
-      const event = { userId: id, resource: 'user', client };
-      if (changes.role) {
-        await this.audit.record(manager, {
-          ...event,
-          action: 'ROLE_CHANGED',
-          details: { actor_id: actor.userId, from: target.role, to: role },
-        });
-      }
-      if (changes.isActive === false) {
-        await this.audit.record(manager, {
-          ...event,
-          action: 'USER_DEACTIVATED',
-          details: { actor_id: actor.userId, revoked_sessions: revokedIds.length },
-        });
-      } else if (changes.isActive === true) {
-        await this.audit.record(manager, {
-          ...event,
-          action: 'USER_ACTIVATED',
-          details: { actor_id: actor.userId },
-        });
-      }
-      return { user: updated, revoked: revokedIds };
-    });
-    await this.revocations.revokeSessions(revoked);
-    return user;
+    const updated = await this.users.update(id, changes);
+    const event = { userId: id, resource: 'user', client };
+    if (changes.role) {
+      await this.audit.record({
+        ...event,
+        action: 'ROLE_CHANGED',
+        details: { actor_id: actor.userId, from: target.role, to: role },
+      });
+    }
+    if (changes.isActive === false) {
+      await this.sessions.revoke({
+        userId: id,
+        scope: 'all',
+        reason: 'USER_DEACTIVATED',
+        resource: 'user',
+        details: { actor_id: actor.userId },
+        client,
+      });
+    } else if (changes.isActive === true) {
+      await this.audit.record({
+        ...event,
+        action: 'USER_ACTIVATED',
+        details: { actor_id: actor.userId },
+      });
+    }
+    return updated;
   }
 
   async unlock(actor: Principal, id: string, client: ClientInfo) {
     const user = await this.get(id);
     await this.lockout.clear(user.email);
-    await this.audit.record(null, {
+    await this.audit.record({
       userId: id,
       action: 'ACCOUNT_UNLOCKED',
       resource: 'user',

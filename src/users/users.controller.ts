@@ -8,6 +8,7 @@ import { UserDto } from './dto/user.dto';
 import { UserEntity } from './user.entity';
 import { toPublicUser } from './user.serializer';
 import { UsersService } from './users.service';
+import { Audit } from '../audit/audit.decorator';
 
 @ApiTags('users')
 @Controller('api/users')
@@ -22,6 +23,7 @@ export class UsersController {
   }
 
   @Patch('me')
+  @Audit('USER_UPDATED', 'user')
   @Auth()
   @ApiOkResponse({ type: UserDto })
   @ApiBadRequestResponse({ type: ErrorResponse })

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppError } from '../common/app-error';
 import { Role, UserEntity } from './user.entity';
@@ -21,14 +23,21 @@ const ACTIVE_BY_SESSION = `
 
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {}
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  ) {}
+
+  private get tx() {
+    return this.txHost.tx.getRepository(UserEntity);
+  }
 
   findById(id: string) {
-    return this.users.findOneBy({ id });
+    return this.tx.findOneBy({ id });
   }
 
   findByEmail(email: string) {
-    return this.users.findOneBy({ email });
+    return this.tx.findOneBy({ email });
   }
 
   /** The user behind an access token, only while the token's session is active. */
@@ -38,7 +47,10 @@ export class UsersRepository {
       userId,
       sessionId,
     ]);
-    if (!row) return null;
+    return row ? this.fromRow(row) : null;
+  }
+
+  private fromRow(row: Record<string, unknown>): UserEntity {
     const user = new UserEntity();
     for (const column of this.users.metadata.columns) {
       (user as unknown as Record<string, unknown>)[column.propertyName] = row[column.databaseName];
@@ -67,9 +79,8 @@ export class UsersRepository {
    * so two admins demoting each other can never both succeed. NO KEY UPDATE: inserts that
    * reference the user (sessions, audit rows) only need KEY SHARE and are not blocked.
    */
-  async lockForAdminChange(manager: EntityManager, id: string) {
-    const rows = await manager
-      .getRepository(UserEntity)
+  async lockForAdminChange(id: string) {
+    const rows = await this.tx
       .createQueryBuilder('u')
       .where(`u.id = :id OR (u.role = 'admin' AND u.is_active IS TRUE)`, { id })
       .orderBy('u.id', 'ASC')
@@ -82,19 +93,44 @@ export class UsersRepository {
   }
 
   /** Inserts a user; the unique index (not a prior lookup) decides a duplicate email. */
-  async create(manager: EntityManager, data: Partial<UserEntity>): Promise<UserEntity> {
+  async insert(data: Partial<UserEntity>): Promise<UserEntity> {
     try {
-      const repo = manager.getRepository(UserEntity);
-      const { id } = await repo.save(repo.create(data));
-      return repo.findOneByOrFail({ id });
+      const { id } = await this.tx.save(this.tx.create(data));
+      return this.tx.findOneByOrFail({ id });
     } catch (err) {
       if (isUniqueViolation(err)) throw AppError.conflict('Email already registered');
       throw err;
     }
   }
 
-  async recordLogin(manager: EntityManager, id: string, newPasswordHash?: string) {
-    const qb = manager
+  /**
+   * Creates `email` as an active admin, or promotes and reactivates it (password untouched).
+   * One upsert decides, so concurrent callers end with exactly one such user. Returns null
+   * when the email already was an active admin (nothing changed).
+   */
+  async upsertActiveAdmin(email: string, passwordHash: string) {
+    const [row] = await this.txHost.tx.query<
+      Array<{
+        id: string;
+        created: boolean;
+        previous_role: Role | null;
+        previous_active: boolean | null;
+      }>
+    >(
+      `WITH previous AS (SELECT role, is_active FROM users WHERE email = $1)
+       INSERT INTO users (email, password_hash, role, is_active) VALUES ($1, $2, 'admin', true)
+       ON CONFLICT (email) DO UPDATE SET role = 'admin', is_active = true, updated_at = now()
+         WHERE users.role IS DISTINCT FROM 'admin' OR users.is_active IS NOT TRUE
+       RETURNING id, (xmax = 0) AS created,
+         (SELECT role FROM previous) AS previous_role,
+         (SELECT is_active FROM previous) AS previous_active`,
+      [email, passwordHash],
+    );
+    return row ?? null;
+  }
+
+  async recordLogin(id: string, newPasswordHash?: string): Promise<UserEntity> {
+    const result = await this.txHost.tx
       .createQueryBuilder()
       .update(UserEntity)
       .set({
@@ -102,16 +138,15 @@ export class UsersRepository {
         loginCount: () => 'COALESCE(login_count, 0) + 1',
         ...(newPasswordHash ? { passwordHash: newPasswordHash } : {}),
       })
-      .where('id = :id', { id });
-    await qb.execute();
-    return manager.getRepository(UserEntity).findOneByOrFail({ id });
+      .where('id = :id', { id })
+      .returning('*')
+      .execute();
+    return this.fromRow((result.raw as Array<Record<string, unknown>>)[0]);
   }
 
-  async update(manager: EntityManager, id: string, changes: Partial<UserEntity>) {
-    await manager
-      .getRepository(UserEntity)
-      .update({ id }, changes as QueryDeepPartialEntity<UserEntity>);
-    return manager.getRepository(UserEntity).findOneByOrFail({ id });
+  async update(id: string, changes: Partial<UserEntity>) {
+    await this.tx.update({ id }, changes as QueryDeepPartialEntity<UserEntity>);
+    return this.tx.findOneByOrFail({ id });
   }
 }
 

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { AuditService } from '../../src/audit/audit.service';
 import { runCli } from '../../src/cli/cli';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app-config';
-import { ensureAdmin } from '../../src/users/ensure-admin';
+import { UsersService } from '../../src/users/users.service';
 import {
   bearer,
   createUser,
@@ -505,11 +504,13 @@ describe('first admin', () => {
     const t = await createTestApp();
     try {
       const db = t.app.get(DataSource);
-      const deps = { dataSource: db, audit: t.app.get(AuditService), bcryptRounds: 4 };
+      const users = t.app.get(UsersService);
       const email = uniqueEmail('race');
       const results = await Promise.all(
         Array.from({ length: 6 }, () =>
-          ensureAdmin(deps, { email, password: ADMIN_PASSWORD }, 'bootstrap'),
+          users
+            .create({ email, password: ADMIN_PASSWORD, asAdminVia: 'bootstrap' })
+            .then(({ user, created }) => ({ id: user.id, created })),
         ),
       );
       expect(new Set(results.map((r) => r.id)).size).toBe(1);

@@ -1,5 +1,5 @@
-import { COMMON_PASSWORD_COUNT, isCommonPassword } from '../../src/auth/common-passwords';
-import { passwordPolicyErrors } from '../../src/auth/password-policy';
+import { COMMON_PASSWORD_COUNT, isCommonPassword } from '../../src/credentials/common-passwords';
+import { passwordPolicyErrors } from '../../src/credentials/password-policy';
 
 describe(passwordPolicyErrors.name, () => {
   it('accepts a strong password', () => {

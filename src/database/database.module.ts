@@ -1,0 +1,44 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClsPluginTransactional } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { ClsModule } from 'nestjs-cls';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/app-config';
+import { dataSourceOptions } from './data-source-options';
+import { runMigrationsExclusively } from './run-migrations';
+
+/**
+ * The database connection and ambient transactions: a method marked @Transactional() opens
+ * (or joins) a transaction; repositories read it from TransactionHost.
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig, { retry = true } = {}): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...dataSourceOptions({ ...config, migrationsRun: false }),
+            ...(retry ? { retryAttempts: 10, retryDelay: 3000 } : { retryAttempts: 0 }),
+          }),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            if (config.migrationsRun)
+              await runMigrationsExclusively(dataSource, !config.databaseUrl);
+            return dataSource;
+          },
+        }),
+        ClsModule.forRoot({
+          global: true,
+          plugins: [
+            new ClsPluginTransactional({
+              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }),
+            }),
+          ],
+        }),
+      ],
+    };
+  }
+}
