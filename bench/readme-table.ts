@@ -125,7 +125,7 @@ export function renderBenchBlock(file: string, record: BenchRecord): string[] {
   });
   const targetRows = record.target_details.map((t) => {
     const value = t.value === null ? '–' : String(t.value);
-    const spread = t.spread ? `${t.spread.min}–${t.spread.max}` : '';
+    const spread = t.spread && record.runs > 1 ? `${t.spread.min}–${t.spread.max}` : '';
     const goal = t.goal.replace('>=', '≥');
     return `| ${TARGET_LABELS[t.name] ?? t.name} | ${value} | ${spread} | ${goal} | ${verdict(t.pass)} |`;
   });
