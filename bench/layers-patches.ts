@@ -95,6 +95,19 @@ export const LAYERS: Layer[] = [
       guardedStatement('hooks', APP_FACTORY, 'app.enableCors({'),
     ],
   },
+  {
+    name: 'revocation-lookup',
+    removes:
+      'the Redis revocation-list lookup (one round trip; the query also checks the session row)',
+    patches: [
+      {
+        file: 'src/sessions/revocation.service.ts',
+        find: 'return this.store.existsAny(key(sessionId));',
+        replace:
+          "return OFF('revocation-lookup') ? Promise.resolve(false) : this.store.existsAny(key(sessionId));",
+      },
+    ],
+  },
 ];
 
 export interface Variant {

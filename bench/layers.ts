@@ -24,9 +24,12 @@ import { ScenarioStats, summarise } from './summary';
  * `npm run bench:layers [-- --quick]`: `GET /api/users/me` on the service with each layer of
  * its request pipeline taken out in turn (see layers-patches.ts), all variants running side
  * by side and measured round-robin, so that every variant sees the same machine load.
+ * `--only=-audit,-metrics` measures just those variants (and the full service); `--only=` the
+ * full service alone; `--profile` writes each variant's CPU profile (bench/profile-summary.ts).
  * Writes bench/results/<date>-<commit>-layers.json for `npm run bench:readme`.
  */
 const ROOT = join(__dirname, '..', '..');
+const PROFILE_DIR = join(tmpdir(), 'perfect21-layers-profiles');
 const log = (line = '') => process.stdout.write(`${line}\n`);
 
 /** A copy of the sources with the layer switches patched in, compiled with the project's tsc. */
@@ -63,9 +66,13 @@ function buildScratch(): string {
 
 async function main() {
   const quick = process.argv.includes('--quick');
+  const profile = process.argv.includes('--profile');
+  if (profile) log(`CPU profiles go to ${PROFILE_DIR}/<variant>/`);
   const plan = quick
     ? { runs: 1, seconds: 3, warmupSeconds: 1, connections: 50, users: 300 }
     : { runs: 3, seconds: 10, warmupSeconds: 2, connections: 50, users: 2000 };
+  const seconds = process.argv.find((a) => a.startsWith('--seconds='));
+  if (seconds) plan.seconds = Number(seconds.slice('--seconds='.length));
   const startedAt = new Date();
   const machine = machineFacts();
   const code = commitFacts(ROOT);
@@ -81,17 +88,22 @@ async function main() {
   );
   const env = serviceEnv(storage);
   const children: Child[] = [];
-  const all = variants();
+  const only = process.argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
+  const all = variants().filter((v) => v.name === 'full' || !only || only.includes(v.name));
   const measured: Record<string, ScenarioStats[]> = {};
   try {
     const urls: string[] = [];
     for (const variant of all) {
       const port = await freePort();
-      const child = startChild(variant.name, join(scratch, 'dist', 'src', 'main.js'), {
-        ...env,
-        ...variant.env,
-        PORT: String(port),
-      });
+      const child = startChild(
+        variant.name,
+        join(scratch, 'dist', 'src', 'main.js'),
+        { ...env, ...variant.env, PORT: String(port) },
+        profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, variant.name)}`] : [],
+      );
       children.push(child);
       await waitReady(child, `http://127.0.0.1:${port}/health/ready`);
       urls.push(`http://127.0.0.1:${port}`);
