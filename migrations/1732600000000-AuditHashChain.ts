@@ -8,6 +8,8 @@ import { ChainContent, chainHash, GENESIS_HASH } from '../src/audit/audit-chain'
  * migration are chained here, oldest first. `audit_checkpoints` remembers where pruning
  * cut the chain, so verification can start there.
  */
+const CHAIN_BATCH = 10_000;
+
 export class AuditHashChain1732600000000 implements MigrationInterface {
   name = 'AuditHashChain1732600000000';
 
@@ -16,7 +18,6 @@ export class AuditHashChain1732600000000 implements MigrationInterface {
     await db.query(`ALTER TABLE audit_logs ADD COLUMN prev_hash VARCHAR(64)`);
     await db.query(`ALTER TABLE audit_logs ADD COLUMN hash VARCHAR(64)`);
     await this.chainExistingRows(db);
-    await db.query(`CREATE UNIQUE INDEX idx_audit_logs_seq ON audit_logs(seq)`);
     await db.query(`
       CREATE TABLE audit_checkpoints (
         seq BIGINT PRIMARY KEY,
@@ -35,24 +36,54 @@ export class AuditHashChain1732600000000 implements MigrationInterface {
     await db.query(`ALTER TABLE audit_logs DROP COLUMN seq`);
   }
 
+  /**
+   * Rewrites the table once, a batch at a time, instead of a round trip per row: the chain's
+   * order is fixed first in a temporary table, then each batch's hashes (sequential by
+   * nature) are computed here and written with its seq and created_at in one UPDATE.
+   */
   private async chainExistingRows(db: QueryRunner) {
-    // The hash covers created_at in milliseconds (what JavaScript reads back).
-    await db.query(`UPDATE audit_logs SET created_at = date_trunc('milliseconds', created_at)`);
-    const rows = (await db.query(
-      `SELECT id, user_id, action, resource, details, ip_address, user_agent, created_at
-         FROM audit_logs ORDER BY created_at, id`,
-    )) as Array<Omit<ChainContent, 'seq' | 'created_at'> & { created_at: Date | null }>;
+    // The hash covers created_at in milliseconds (what JavaScript reads back); rows without
+    // one sort last and get the epoch, as before.
+    await db.query(`
+      CREATE TEMPORARY TABLE audit_chain_order ON COMMIT DROP AS
+      SELECT id, row_number() OVER (ORDER BY date_trunc('milliseconds', created_at), id) AS seq,
+             COALESCE(date_trunc('milliseconds', created_at), to_timestamp(0)) AS created_at
+        FROM audit_logs`);
+    await db.query(`CREATE UNIQUE INDEX ON audit_chain_order(seq)`);
+    await db.query(`ANALYZE audit_chain_order`);
     let prevHash = GENESIS_HASH;
-    let seq = 0;
-    for (const row of rows) {
-      seq += 1;
-      const createdAt = row.created_at ?? new Date(0);
-      const hash = chainHash(prevHash, { ...row, seq, created_at: createdAt });
+    for (let from = 0; ; from += CHAIN_BATCH) {
+      const rows = (await db.query(
+        `SELECT a.id, o.seq, a.user_id, a.action, a.resource, a.details, a.ip_address,
+                a.user_agent, o.created_at
+           FROM audit_chain_order o JOIN audit_logs a ON a.id = o.id
+          WHERE o.seq > $1 AND o.seq <= $2 ORDER BY o.seq`,
+        [from, from + CHAIN_BATCH],
+      )) as Array<Omit<ChainContent, 'seq'> & { seq: string }>;
+      if (rows.length === 0) break;
+      const prevHashes: string[] = [];
+      const hashes: string[] = [];
+      for (const row of rows) {
+        const hash = chainHash(prevHash, { ...row, seq: Number(row.seq) });
+        prevHashes.push(prevHash);
+        hashes.push(hash);
+        prevHash = hash;
+      }
       await db.query(
-        `UPDATE audit_logs SET seq = $2, prev_hash = $3, hash = $4, created_at = $5 WHERE id = $1`,
-        [row.id, seq, prevHash, hash, createdAt],
+        `UPDATE audit_logs a
+            SET seq = b.seq, created_at = b.created_at, prev_hash = b.prev_hash, hash = b.hash
+           FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::varchar[], $5::varchar[])
+                AS b(id, seq, created_at, prev_hash, hash)
+          WHERE a.id = b.id`,
+        [
+          rows.map((r) => r.id),
+          rows.map((r) => r.seq),
+          rows.map((r) => r.created_at.toISOString()),
+          prevHashes,
+          hashes,
+        ],
       );
-      prevHash = hash;
     }
+    await db.query(`CREATE UNIQUE INDEX idx_audit_logs_seq ON audit_logs(seq)`);
   }
 }

@@ -5,14 +5,15 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { errorBody } from './common/app-error';
+import { AppError } from './common/app-error';
 import { clientErrorHandler, frameworkErrors } from './common/framework-errors';
 import { exposeRouteToLogger } from './common/logger-options';
 import { deferJsonErrors } from './common/json-body';
-import { rejectNulCharacters } from './common/nul-guard';
 import { requestIdFor } from './common/request-id';
 import { AppConfig } from './config/app-config';
+import { fastifyTrustProxy } from './config/trust-proxy';
 import { httpMetricsHook, MetricsService } from './metrics/metrics.service';
+import { installDrainHooks } from './shutdown';
 import { setupSwagger } from './swagger';
 
 /**
@@ -54,7 +55,7 @@ const EXPOSED_HEADERS = [
 /** Builds the whole application (HTTP adapter, hardening, docs); used by main and by tests. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    trustProxy: config.trustProxy as boolean | string[],
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { maxParamLength: 200 },
     genReqId: (req: IncomingMessage) => {
@@ -75,8 +76,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 
   const fastify = app.getHttpAdapter().getInstance();
   deferJsonErrors(fastify);
+  installDrainHooks(fastify);
   fastify.addHook('onRequest', exposeRouteToLogger);
-  fastify.addHook('preHandler', rejectNulCharacters);
   fastify.addHook('onResponse', httpMetricsHook(app.get(MetricsService)));
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     reply.header('X-Request-Id', String(request.id));
@@ -85,7 +86,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       !isHostCheckExempt(request.url) &&
       !hostAllowed(request, config)
     ) {
-      reply.status(400).send(errorBody('BAD_REQUEST', 'Host not allowed'));
+      reply.status(400).send(new AppError(400, 'BAD_REQUEST', 'Host not allowed').toBody());
       return;
     }
     done();

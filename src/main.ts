@@ -2,9 +2,10 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { loadDotEnv } from './config/dotenv';
-import { drainAndClose } from './shutdown';
+import { shutdownGracefully } from './shutdown';
 
-const SHUTDOWN_DEADLINE_MS = 9000;
+/** After the drain delay: how long in-flight requests get before the process exits anyway. */
+const IN_FLIGHT_DEADLINE_MS = 9000;
 
 async function bootstrap() {
   loadDotEnv();
@@ -30,9 +31,14 @@ async function bootstrap() {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal} received: draining requests`);
-    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
-    drainAndClose(app)
+    logger.log(
+      `${signal} received: unready, serving ${config.shutdownDrainSeconds} s more, then closing`,
+    );
+    setTimeout(
+      () => process.exit(1),
+      config.shutdownDrainSeconds * 1000 + IN_FLIGHT_DEADLINE_MS,
+    ).unref();
+    shutdownGracefully(app, config.shutdownDrainSeconds)
       .then(() => process.exit(0))
       .catch((err: Error) => {
         logger.error(`shutdown failed: ${err.message}`);

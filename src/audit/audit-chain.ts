@@ -1,11 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
-import type { DataSource, EntityManager } from 'typeorm';
+import { createHash } from 'node:crypto';
 
 /** prev_hash of the very first row. */
 export const GENESIS_HASH = '0'.repeat(64);
-/** Key of the transaction-scoped advisory lock that serialises chain appends. */
-const CHAIN_LOCK_KEY = 0x21_a0d17;
 
 export interface ChainContent {
   id: string;
@@ -52,101 +48,7 @@ export function chainHash(prevHash: string, row: ChainContent): string {
   return createHash('sha256').update(`${prevHash}\n${content}`).digest('hex');
 }
 
-/** The chain's tail: the last sealed row, else the last pruning checkpoint, else genesis. */
-async function chainTail(manager: EntityManager): Promise<{ seq: number; hash: string }> {
-  const [last] = await manager.query<Array<{ seq: string; hash: string }>>(
-    `SELECT seq, hash FROM audit_logs WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1`,
-  );
-  return last ? { seq: Number(last.seq), hash: last.hash } : latestCheckpoint(manager);
-}
-
-export async function latestCheckpoint(
-  manager: EntityManager,
-): Promise<{ seq: number; hash: string }> {
-  const [checkpoint] = await manager.query<Array<{ seq: string; hash: string }>>(
-    `SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1`,
-  );
-  return checkpoint
-    ? { seq: Number(checkpoint.seq), hash: checkpoint.hash }
-    : { seq: 0, hash: GENESIS_HASH };
-}
-
 export type NewAuditRow = Omit<ChainContent, 'id' | 'seq' | 'created_at'>;
-
-/**
- * Inserts one row, unsealed (no seq, no hash yet), inside `manager`'s transaction: the row
- * commits or rolls back with the change it records, and no lock is taken on the request path.
- * `sealPending` chains it moments later.
- */
-export async function insertAuditRow(manager: EntityManager, input: NewAuditRow) {
-  // Milliseconds only, so the timestamp round-trips through timestamptz exactly.
-  const row = { ...input, id: randomUUID(), created_at: new Date() };
-  await manager.query(
-    `INSERT INTO audit_logs (id, user_id, action, resource, details, ip_address, user_agent, created_at)
-     VALUES ($1, $2, $3, $4, $5::jsonb, $6::inet, $7, $8)`,
-    [
-      row.id,
-      row.user_id,
-      row.action,
-      row.resource,
-      row.details === null ? null : JSON.stringify(row.details),
-      row.ip_address && isIP(row.ip_address) ? row.ip_address : null,
-      row.user_agent,
-      row.created_at,
-    ],
-  );
-  return row;
-}
-
-type UnsealedRow = Omit<StoredRow, 'seq' | 'prev_hash' | 'hash'>;
-
-/**
- * Chains every committed, unsealed row: assigns the next `seq` and computes `prev_hash`/`hash`,
- * in batches, one sealer at a time across all replicas (transaction-scoped advisory lock).
- * Returns the number of rows sealed and the chain's new head.
- */
-export async function sealPending(
-  dataSource: DataSource,
-  { batch = 1000, maxBatches = 1000 } = {},
-): Promise<{ sealed: number; seq: number; hash: string }> {
-  let sealed = 0;
-  let head = { seq: 0, hash: GENESIS_HASH };
-  for (let i = 0; i < maxBatches; i++) {
-    const count = await dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock($1)`, [CHAIN_LOCK_KEY]);
-      head = await chainTail(manager);
-      const rows = await manager.query<UnsealedRow[]>(
-        `SELECT id, user_id, action, resource, details, ip_address, user_agent, created_at
-           FROM audit_logs WHERE seq IS NULL ORDER BY created_at, id LIMIT ${batch}`,
-      );
-      const ids: string[] = [];
-      const seqs: number[] = [];
-      const prevHashes: string[] = [];
-      const hashes: string[] = [];
-      for (const row of rows) {
-        const seq = head.seq + 1;
-        const hash = chainHash(head.hash, { ...row, seq });
-        ids.push(row.id);
-        seqs.push(seq);
-        prevHashes.push(head.hash);
-        hashes.push(hash);
-        head = { seq, hash };
-      }
-      if (rows.length > 0) {
-        await manager.query(
-          `UPDATE audit_logs AS a SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
-             FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[]) AS v(id, seq, prev_hash, hash)
-            WHERE a.id = v.id`,
-          [ids, seqs, prevHashes, hashes],
-        );
-      }
-      return rows.length;
-    });
-    sealed += count;
-    if (count < batch) break;
-  }
-  return { sealed, ...head };
-}
 
 export interface VerifyResult {
   valid: boolean;
@@ -168,100 +70,18 @@ export interface StoredRow extends Omit<ChainContent, 'seq'> {
   hash: string;
 }
 
-const BATCH = 1000;
-
 /**
- * Walks the chain from the last checkpoint in one snapshot and reports the first row that
- * was altered (hash), deleted (gap or broken link on its successor) or inserted out of order.
+ * What is wrong with `row` as the successor of `previous` (the chain's last verified seq and
+ * hash): a gap in seq (a row deleted), a prev_hash that does not link (a row deleted or
+ * inserted), or a hash that does not match the content (a row altered). Null when it links.
  */
-export function verifyChain(dataSource: DataSource): Promise<VerifyResult> {
-  return dataSource.transaction('REPEATABLE READ', async (manager) => {
-    const [{ pending }] = await manager.query<[{ pending: number }]>(
-      `SELECT count(*)::int AS pending FROM audit_logs WHERE seq IS NULL`,
-    );
-    const start = await latestCheckpoint(manager);
-    let prevHash = start.hash;
-    let expected = start.seq + 1;
-    let checked = 0;
-    const result = (bad: { id: string; reason: VerifyResult['reason'] } | null): VerifyResult => ({
-      valid: bad === null,
-      checked,
-      first_bad_id: bad?.id ?? null,
-      reason: bad?.reason ?? null,
-      from_seq: start.seq,
-      last_seq: expected - 1,
-      last_hash: prevHash,
-      pending,
-    });
-
-    // Pruning deletes everything up to its checkpoint in the same transaction.
-    const [stale] = await manager.query<Array<{ id: string }>>(
-      `SELECT id FROM audit_logs WHERE seq <= $1 ORDER BY seq LIMIT 1`,
-      [start.seq],
-    );
-    if (stale) return result({ id: stale.id, reason: 'before_checkpoint' });
-
-    for (;;) {
-      const rows = await manager.query<StoredRow[]>(
-        `SELECT id, seq, user_id, action, resource, details, ip_address, user_agent,
-                created_at, prev_hash, hash
-           FROM audit_logs WHERE seq >= $1 ORDER BY seq LIMIT ${BATCH}`,
-        [expected],
-      );
-      for (const stored of rows) {
-        const row = { ...stored, seq: Number(stored.seq) };
-        if (row.seq !== expected) return result({ id: row.id, reason: 'sequence_gap' });
-        if (row.prev_hash !== prevHash) return result({ id: row.id, reason: 'broken_link' });
-        if (chainHash(prevHash, row) !== row.hash) {
-          return result({ id: row.id, reason: 'hash_mismatch' });
-        }
-        prevHash = row.hash;
-        expected += 1;
-        checked += 1;
-      }
-      if (rows.length < BATCH) return result(null);
-    }
-  });
-}
-
-/**
- * Deletes the chain's oldest rows created before `cutoff`, at most `batch` per transaction and
- * `maxBatches` per call, and records a checkpoint (seq and hash of the last pruned row) in the
- * same transaction, so verification can start there. Only a prefix of the chain is pruned:
- * a row is kept while any row before it is younger than the cutoff.
- */
-export async function pruneChain(
-  dataSource: DataSource,
-  cutoff: Date,
-  { batch = 5000, maxBatches = 100 } = {},
-): Promise<number> {
-  let pruned = 0;
-  for (let i = 0; i < maxBatches; i++) {
-    const deleted = await dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock($1)`, [CHAIN_LOCK_KEY]);
-      const [edge] = await manager.query<Array<{ seq: string; hash: string }>>(
-        `WITH head AS (SELECT seq, hash, created_at FROM audit_logs ORDER BY seq LIMIT $2),
-              keep AS (SELECT min(seq) AS seq FROM head WHERE created_at >= $1)
-         SELECT head.seq, head.hash FROM head, keep
-          WHERE keep.seq IS NULL OR head.seq < keep.seq
-          ORDER BY head.seq DESC LIMIT 1`,
-        [cutoff, batch],
-      );
-      if (!edge) return 0;
-      const [{ n }] = await manager.query<[{ n: number }]>(
-        `WITH gone AS (DELETE FROM audit_logs WHERE seq <= $1 RETURNING 1)
-         SELECT count(*)::int AS n FROM gone`,
-        [edge.seq],
-      );
-      await manager.query(
-        `INSERT INTO audit_checkpoints (seq, hash, rows_pruned, pruned_before)
-         VALUES ($1, $2, $3, $4)`,
-        [edge.seq, edge.hash, n, cutoff],
-      );
-      return n;
-    });
-    pruned += deleted;
-    if (deleted < batch) break;
-  }
-  return pruned;
+export function linkProblem(
+  previous: { seq: number; hash: string },
+  stored: StoredRow,
+): 'sequence_gap' | 'broken_link' | 'hash_mismatch' | null {
+  const row = { ...stored, seq: Number(stored.seq) };
+  if (row.seq !== previous.seq + 1) return 'sequence_gap';
+  if (row.prev_hash !== previous.hash) return 'broken_link';
+  if (chainHash(previous.hash, row) !== row.hash) return 'hash_mismatch';
+  return null;
 }

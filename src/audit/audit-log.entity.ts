@@ -7,7 +7,6 @@ import {
   ManyToOne,
   PrimaryGeneratedColumn,
 } from 'typeorm';
-import { UserEntity } from '../users/user.entity';
 
 /** The guide's `audit_logs` table. */
 @Entity('audit_logs')
@@ -22,9 +21,10 @@ export class AuditLogEntity {
   @Column({ name: 'user_id', type: 'uuid', nullable: true })
   userId: string | null;
 
-  @ManyToOne(() => UserEntity, { nullable: true })
+  // Named, not imported: the foreign key without a dependency on users/.
+  @ManyToOne('UserEntity', { nullable: true })
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'audit_logs_user_id_fkey' })
-  user?: UserEntity;
+  user?: object;
 
   @Column({ type: 'varchar', length: 50 })
   action: string;

@@ -1,14 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { AuditLogEntity } from './audit-log.entity';
 import { AuditLogDto, ListAuditLogsQueryDto } from './dto/audit-logs.dto';
 
 @Injectable()
 export class AuditLogsRepository {
-  constructor(
-    @InjectRepository(AuditLogEntity) private readonly repo: Repository<AuditLogEntity>,
-  ) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get repo() {
+    return this.txHost.tx.getRepository(AuditLogEntity);
+  }
 
   /** Newest first (seq breaks ties); each filter is served by one of the guide's indexes. */
   async list(query: ListAuditLogsQueryDto): Promise<{ rows: AuditLogDto[]; total: number }> {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { pruneChain, sealPending } from './audit-chain';
+import { pruneChain, sealPending } from './audit-chain.repository';
 
 const DAY_MS = 86_400_000;
 const FIRST_RUN_MS = 30_000;

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { sealPending } from './audit-chain';
+import { sealPending } from './audit-chain.repository';
 
 const SEAL_INTERVAL_MS = 1000;
 

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
 import { Auth } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
-import { verifyChain } from './audit-chain';
+import { verifyChain } from './audit-chain.repository';
 import { AuditLogsRepository } from './audit-logs.repository';
 import { AuditSealer } from './audit-sealer.service';
 import { AuditLogListDto, AuditVerifyDto, ListAuditLogsQueryDto } from './dto/audit-logs.dto';

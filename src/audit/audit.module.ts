@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditLogEntity } from './audit-log.entity';
 import { AuditLogsRepository } from './audit-logs.repository';
 import { AuditRetentionService } from './audit-retention.service';
 import { AuditController } from './audit.controller';
@@ -8,7 +6,6 @@ import { AuditSealer } from './audit-sealer.service';
 import { AuditService } from './audit.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditLogEntity])],
   controllers: [AuditController],
   providers: [AuditService, AuditSealer, AuditLogsRepository, AuditRetentionService],
   exports: [AuditService],

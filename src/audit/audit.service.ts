@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DataSource } from 'typeorm';
@@ -10,7 +10,7 @@ import type {
 } from 'typeorm';
 import type { ClientInfo } from '../common/decorators';
 import type { AuditAction } from './audit-actions';
-import { insertAuditRow } from './audit-chain';
+import { insertAuditRow } from './audit-chain.repository';
 import { auditScope } from './audit-context';
 import { redactSecrets } from './redact';
 
@@ -31,15 +31,18 @@ type WrittenRow = Awaited<ReturnType<typeof insertAuditRow>>;
  * change logs nothing).
  */
 @Injectable()
-export class AuditService implements EntitySubscriberInterface {
+export class AuditService implements EntitySubscriberInterface, OnModuleInit {
   private readonly logger = new Logger('Audit');
   private readonly pending = new WeakMap<QueryRunner, WrittenRow[]>();
 
   constructor(
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-  ) {
-    dataSource.subscribers.push(this);
+  ) {}
+
+  /** Hears commits and rollbacks, to log a transaction's rows only once they are committed. */
+  onModuleInit() {
+    this.dataSource.subscribers.push(this);
   }
 
   /**

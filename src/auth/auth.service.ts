@@ -57,6 +57,9 @@ export class AuthService {
   }
 
   async login(dto: LoginDto, client: ClientInfo) {
+    // The lookup comes first: an attempt is reserved only once the password check is sure
+    // to run, so a database outage (503) never counts against the account.
+    const candidate = await this.users.findByEmail(dto.email);
     const verdict = await this.lockout.reserveAttempt(dto.email);
     if (!verdict.allowed) {
       this.audit.recordDetached({
@@ -69,7 +72,6 @@ export class AuthService {
       this.metrics.loginAttempt('locked');
       throw accountLocked();
     }
-    const candidate = await this.users.findByEmail(dto.email);
     const usable = candidate && candidate.isActive !== false ? candidate : null;
     const valid = await this.passwords.verify(dto.password, usable?.passwordHash ?? null);
     if (!valid || !usable) {

@@ -3,18 +3,13 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppError } from '../common/app-error';
+import { CLOCK_LEEWAY_SECONDS } from '../common/clock';
 import type { Principal } from '../common/decorators';
 import { AppConfig } from '../config/app-config';
 import { SessionsService } from '../sessions/sessions.service';
 import type { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import {
-  AccessClaims,
-  CLOCK_LEEWAY_SECONDS,
-  hasSessionClaims,
-  isWellFormedJwt,
-  signingKey,
-} from './token.service';
+import { AccessClaims, hasSessionClaims, isWellFormedJwt, signingKey } from './token.service';
 
 const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 

@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError } from '../common/app-error';
-import { Principal, ROLES } from '../common/decorators';
-import type { Role } from '../users/user.entity';
+import { Principal, REQUIRED_ROLES } from '../common/decorators';
+import type { Role } from '../common/roles';
 
 /** Runs after the JWT guard; the role comes from the database, not from the token. */
 @Injectable()
@@ -10,7 +10,7 @@ export class RolesGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, [
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, [
       context.getHandler(),
       context.getClass(),
     ]);

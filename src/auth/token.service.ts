@@ -2,10 +2,10 @@ import { createHash, createSecretKey, KeyObject, randomUUID } from 'node:crypto'
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppError } from '../common/app-error';
+import { CLOCK_LEEWAY_SECONDS } from '../common/clock';
 import { AppConfig } from '../config/app-config';
-import type { Role } from '../users/user.entity';
+import type { Role } from '../common/roles';
 
-export const CLOCK_LEEWAY_SECONDS = 5;
 /** Our tokens are ~500 characters; anything far larger is refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
 

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { sealPending, verifyChain } from '../audit/audit-chain';
+import { sealPending, verifyChain } from '../audit/audit-chain.repository';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { loadDotEnv } from '../config/dotenv';
 import { dataSourceOptions } from '../database/data-source-options';

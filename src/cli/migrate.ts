@@ -16,7 +16,7 @@ async function main(command: string | undefined, name: string | undefined) {
   loadDotEnv();
   const config = loadConfig(process.env);
   const dataSource = new DataSource({
-    ...dataSourceOptions({ ...config, migrationsRun: false }),
+    ...dataSourceOptions({ ...config, migrationsRun: false }, 'migrations'),
     logging: ['error'],
   });
   await dataSource.initialize();

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
-import { AppError, ErrorCode, errorBody } from './app-error';
+import { AppError, ErrorCode } from './app-error';
 import { isDependencyDown } from './dependency-errors';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -106,5 +106,3 @@ function messageOf(exception: unknown): string {
 function describe(exception: unknown): string {
   return exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
 }
-
-export { errorBody };

@@ -45,8 +45,12 @@ export class AppError extends Error {
     super(message);
   }
 
+  /** The contract's envelope: the only place it is built. */
   toBody(): ErrorBody {
-    return errorBody(this.code, this.message, this.details, this.retryAfter);
+    const error: ErrorBody['error'] = { code: this.code, message: this.message };
+    if (this.details) error.details = this.details;
+    if (this.retryAfter !== undefined) error.retry_after = this.retryAfter;
+    return { error };
   }
 
   static validation(details: FieldError[]) {
@@ -77,16 +81,4 @@ export class AppError extends Error {
   static unavailable(message = 'A backing service is unavailable, try again shortly') {
     return new AppError(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', message);
   }
-}
-
-export function errorBody(
-  code: ErrorCode,
-  message: string,
-  details?: FieldError[],
-  retryAfter?: number,
-): ErrorBody {
-  const error: ErrorBody['error'] = { code, message };
-  if (details) error.details = details;
-  if (retryAfter !== undefined) error.retry_after = retryAfter;
-  return { error };
 }

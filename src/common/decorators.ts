@@ -6,11 +6,12 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { Role } from '../users/user.entity';
+import type { Role } from './roles';
 import { ErrorResponse } from './error-response.dto';
 
 export const IS_PUBLIC = 'isPublic';
-export const ROLES = 'roles';
+/** Metadata key of the roles a route requires (set by @Auth, read by RolesGuard). */
+export const REQUIRED_ROLES = 'requiredRoles';
 
 /** Opts a route out of the global JWT guard. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
@@ -26,7 +27,7 @@ export function Auth(...roles: Role[]) {
   ];
   if (roles.length > 0) {
     decorators.push(
-      SetMetadata(ROLES, roles),
+      SetMetadata(REQUIRED_ROLES, roles),
       ApiForbiddenResponse({
         type: ErrorResponse,
         description: `Requires role: ${roles.join(' or ')}`,

@@ -15,6 +15,8 @@ const CONNECTION_ERROR_CODES = new Set([
   '08006',
   '08001',
   '08004',
+  '57014', // query_canceled: statement_timeout
+  '25P03', // idle_in_transaction_session_timeout
 ]);
 
 const CONNECTION_MESSAGES = [
@@ -28,6 +30,8 @@ const CONNECTION_MESSAGES = [
   'Client has encountered a connection error',
   'Dependency unavailable',
   'Query read timeout',
+  'Client was closed and is not queryable',
+  'is not queryable',
 ];
 
 /** True when an error means PostgreSQL or Redis could not be reached (→ 503, not 500). */

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { errorBody, ErrorCode } from './app-error';
+import { AppError, ErrorCode } from './app-error';
 
 /**
  * Errors Fastify answers itself, before Nest's exception filter can run: a URL that cannot
@@ -16,7 +16,7 @@ export function frameworkErrors(
   void reply
     .status(400)
     .header('X-Request-Id', String(request.id))
-    .send(errorBody('BAD_REQUEST', 'Malformed URL'));
+    .send(new AppError(400, 'BAD_REQUEST', 'Malformed URL').toBody());
 }
 
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket) {
@@ -27,7 +27,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'BAD_REQUEST', 'Request timeout']
         : [400, 'BAD_REQUEST', 'Malformed request'];
-  const body = JSON.stringify(errorBody(code, message));
+  const body = JSON.stringify(new AppError(status, code, message).toBody());
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n` +

@@ -1,6 +1,7 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ParseUUIDPipe, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError, FieldError } from './app-error';
 import { MalformedJsonBody, malformedJson } from './json-body';
+import { findNul } from './nul-characters';
 import { MESSAGE_SEPARATOR } from './validators';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -28,7 +29,11 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
-/** Deeply nested JSON is valid JSON, but would overflow class-transformer's recursion (a 500). */
+/**
+ * Input the contract refuses before validation, after the guards (so the rate limiter counts
+ * it): malformed JSON; JSON nested deeper than class-transformer's recursion survives (a 500);
+ * NUL characters, which PostgreSQL cannot store.
+ */
 class ContractValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata) {
     if (value instanceof MalformedJsonBody) throw malformedJson();
@@ -36,6 +41,12 @@ class ContractValidationPipe extends ValidationPipe {
       const field = metadata.type === 'custom' ? 'body' : metadata.type;
       throw AppError.validation([
         { field, message: `nested deeper than ${MAX_INPUT_DEPTH} levels` },
+      ]);
+    }
+    const nulField = metadata.type === 'body' || metadata.type === 'query' ? findNul(value) : null;
+    if (nulField) {
+      throw AppError.validation([
+        { field: nulField, message: `${nulField} must not contain NUL characters` },
       ]);
     }
     return super.transform(value, metadata);
@@ -52,3 +63,8 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => AppError.validation(flatten(errors)),
   });
 }
+
+/** `:id` route parameters: a malformed id is the contract's VALIDATION_ERROR naming `id`. */
+export const uuidParam = new ParseUUIDPipe({
+  exceptionFactory: () => AppError.validation([{ field: 'id', message: 'id must be a UUID' }]),
+});

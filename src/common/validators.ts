@@ -1,8 +1,7 @@
 import { Transform } from 'class-transformer';
-import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { registerDecorator, ValidationOptions } from 'class-validator';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import sanitizeHtml from 'sanitize-html';
-import { passwordPolicyErrors } from '../credentials/password-policy';
 
 /** Emails are trimmed and lower-cased before validation, storage and lookup. */
 export const NormalizeEmail = () =>
@@ -40,25 +39,6 @@ export function IsE164(options?: ValidationOptions) {
           typeof value === 'string' &&
           /^\+[1-9]\d{1,14}$/.test(value) &&
           parsePhoneNumberFromString(value)?.isValid() === true,
-      },
-    });
-}
-
-/** Every failed password rule becomes its own entry in `details` (see `flatten`). */
-export function IsStrongPassword(options?: ValidationOptions) {
-  return (object: object, propertyName: string) =>
-    registerDecorator({
-      name: 'isStrongPassword',
-      target: object.constructor,
-      propertyName,
-      options: {
-        ...options,
-        message: (args: ValidationArguments) =>
-          passwordPolicyErrors(String(args.value)).join(MESSAGE_SEPARATOR),
-      },
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && passwordPolicyErrors(value).length === 0,
       },
     });
 }

@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { EnvironmentVariables } from './env.schema';
+import { parseTrustProxy, TrustProxy } from './trust-proxy';
 
 export interface RateLimitPolicy {
   limit: number;
   windowSeconds: number;
 }
 
-export type TrustProxy = boolean | number | string[];
+export type { TrustProxy } from './trust-proxy';
 
 /** Typed, validated configuration. Built once from the environment by `loadConfig`. */
 export class AppConfig {
@@ -20,6 +21,10 @@ export class AppConfig {
   redisUrl?: string;
   redisKeyPrefix: string;
   migrationsRun: boolean;
+  /** Server-side statement_timeout for the app's queries; the migrations get their own. */
+  statementTimeoutMs: { app: number; migrations: number };
+  /** After SIGTERM: readiness 503 and keep serving this long, then stop accepting. */
+  shutdownDrainSeconds: number;
   jwt: {
     secret: string;
     secretGenerated: boolean;
@@ -59,13 +64,6 @@ function parseRateLimit(value: string): RateLimitPolicy {
   return { limit, windowSeconds };
 }
 
-function parseTrustProxy(value?: string): TrustProxy {
-  if (value === undefined || value === '' || value === 'false') return false;
-  if (value === 'true') return true;
-  if (/^\d+$/.test(value)) return Number(value);
-  return list(value);
-}
-
 /** Validates the environment (an empty variable counts as unset); throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const setVars = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
@@ -102,6 +100,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   config.redisUrl = vars.REDIS_URL;
   config.redisKeyPrefix = vars.REDIS_KEY_PREFIX;
   config.migrationsRun = vars.MIGRATIONS_RUN === 'true';
+  config.statementTimeoutMs = {
+    app: vars.DATABASE_STATEMENT_TIMEOUT_MS,
+    migrations: vars.MIGRATION_STATEMENT_TIMEOUT_MS,
+  };
+  config.shutdownDrainSeconds = vars.SHUTDOWN_DRAIN_SECONDS;
   config.jwt = {
     secret: vars.JWT_SECRET_KEY ?? randomBytes(48).toString('base64url'),
     secretGenerated: !vars.JWT_SECRET_KEY,
@@ -121,7 +124,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     login: parseRateLimit(vars.RATE_LIMIT_LOGIN),
     refresh: parseRateLimit(vars.RATE_LIMIT_REFRESH),
   };
-  config.trustProxy = parseTrustProxy(vars.TRUST_PROXY);
+  try {
+    config.trustProxy = parseTrustProxy(vars.TRUST_PROXY);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ${(err as Error).message}`, { cause: err });
+  }
   config.corsOrigins = list(vars.CORS_ORIGINS);
   config.allowedHosts = list(vars.ALLOWED_HOSTS).map((h) => h.toLowerCase());
   config.bodyLimitBytes = vars.BODY_LIMIT_BYTES;

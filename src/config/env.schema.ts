@@ -78,6 +78,14 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() ADMIN_PASSWORD?: string;
 
   @IsOptional() @IsIn(['true', 'false']) MIGRATIONS_RUN = 'true';
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  DATABASE_STATEMENT_TIMEOUT_MS = 1000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) MIGRATION_STATEMENT_TIMEOUT_MS = 600000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(300) SHUTDOWN_DRAIN_SECONDS = 5;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) AUDIT_RETENTION_DAYS?: number;
 
   @IsOptional()

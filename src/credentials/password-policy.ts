@@ -1,3 +1,5 @@
+import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { MESSAGE_SEPARATOR } from '../common/validators';
 import { isCommonPassword } from './common-passwords';
 
 export const PASSWORD_MAX_BYTES = 72;
@@ -15,4 +17,23 @@ export function passwordPolicyErrors(password: string): string[] {
     errors.push(`Password must be at most ${PASSWORD_MAX_BYTES} bytes`);
   if (isCommonPassword(password)) errors.push('Password is too common, choose another');
   return errors;
+}
+
+/** Every failed password rule becomes its own entry in `details` (see `flatten`). */
+export function IsStrongPassword(options?: ValidationOptions) {
+  return (object: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isStrongPassword',
+      target: object.constructor,
+      propertyName,
+      options: {
+        ...options,
+        message: (args: ValidationArguments) =>
+          passwordPolicyErrors(String(args.value)).join(MESSAGE_SEPARATOR),
+      },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && passwordPolicyErrors(value).length === 0,
+      },
+    });
 }

@@ -8,6 +8,7 @@ import { AuditLogEntity } from '../audit/audit-log.entity';
 import type { AppConfig } from '../config/app-config';
 import { SessionEntity } from '../sessions/session.entity';
 import { UserEntity } from '../users/user.entity';
+import { TimeoutSafeClient } from './pg-client';
 import { createPgliteDriver } from './pglite-driver';
 
 export const ENTITIES = [UserEntity, SessionEntity, AuditLogEntity];
@@ -22,7 +23,9 @@ export const MIGRATIONS = [
  * PostgreSQL through `pg` when DATABASE_URL is set, embedded PGlite in DATA_DIR otherwise.
  */
 export function dataSourceOptions(
-  config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'migrationsRun'>,
+  config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'migrationsRun'> &
+    Partial<Pick<AppConfig, 'statementTimeoutMs'>>,
+  purpose: 'app' | 'migrations' = 'app',
 ): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
@@ -33,12 +36,7 @@ export function dataSourceOptions(
     synchronize: false,
   };
   if (config.databaseUrl) {
-    return {
-      ...common,
-      url: config.databaseUrl,
-      // Fail fast when PostgreSQL is unreachable: API requests must answer 503 within 2 s.
-      extra: { max: 10, connectionTimeoutMillis: 1500, query_timeout: 1500 },
-    };
+    return { ...common, url: config.databaseUrl, extra: poolOptions(config, purpose) };
   }
   const dataDir = config.dataDir === 'memory://' ? 'memory://' : resolve(config.dataDir);
   if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
@@ -47,5 +45,31 @@ export function dataSourceOptions(
     driver: createPgliteDriver(dataDir),
     installExtensions: false,
     uuidExtension: 'pgcrypto',
+  };
+}
+
+/**
+ * The server ends a statement after `statement_timeout` and a transaction left idle after
+ * `idle_in_transaction_session_timeout`, so nothing a lost client started keeps running or
+ * holding locks. The client gives up a little later (`query_timeout`: the server's answer
+ * had time to arrive, so silence means the network is gone) and then drops the connection
+ * (TimeoutSafeClient). For the app this keeps a 503 within 2 s of a network cut.
+ */
+function poolOptions(
+  config: Partial<Pick<AppConfig, 'statementTimeoutMs'>>,
+  purpose: 'app' | 'migrations',
+) {
+  const statementTimeout =
+    purpose === 'app'
+      ? (config.statementTimeoutMs?.app ?? 1000)
+      : (config.statementTimeoutMs?.migrations ?? 600_000);
+  return {
+    Client: TimeoutSafeClient,
+    max: purpose === 'app' ? 10 : 2,
+    connectionTimeoutMillis: purpose === 'app' ? 1000 : 10_000,
+    statement_timeout: statementTimeout,
+    idle_in_transaction_session_timeout: Math.max(5000, statementTimeout),
+    query_timeout: statementTimeout + 250,
+    keepAlive: true,
   };
 }

@@ -24,9 +24,20 @@ export class DatabaseModule {
             ...(retry ? { retryAttempts: 10, retryDelay: 3000 } : { retryAttempts: 0 }),
           }),
           dataSourceFactory: async (options) => {
+            if (config.migrationsRun && config.databaseUrl) {
+              // Own connections, with the migrations' longer statement timeout.
+              const migrator = await new DataSource(
+                dataSourceOptions({ ...config, migrationsRun: false }, 'migrations'),
+              ).initialize();
+              try {
+                await runMigrationsExclusively(migrator, false);
+              } finally {
+                await migrator.destroy();
+              }
+            }
             const dataSource = await new DataSource(options!).initialize();
-            if (config.migrationsRun)
-              await runMigrationsExclusively(dataSource, !config.databaseUrl);
+            if (config.migrationsRun && !config.databaseUrl)
+              await runMigrationsExclusively(dataSource, true);
             return dataSource;
           },
         }),

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { CLOCK_LEEWAY_SECONDS } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { KvStore } from '../store/kv-store';
-
-const LEEWAY_SECONDS = 5;
 
 /**
  * Shared revocation list of sessions, so that every replica rejects a revoked session's
@@ -17,12 +16,12 @@ export class RevocationService {
   ) {}
 
   async revokeSessions(sessionIds: string[]) {
-    const ttl = this.config.jwt.accessTtlSeconds + LEEWAY_SECONDS;
+    const ttl = this.config.jwt.accessTtlSeconds + CLOCK_LEEWAY_SECONDS;
     await Promise.all(sessionIds.map((id) => this.store.set(key(id), '1', ttl)));
   }
 
   isRevoked(sessionId: string) {
-    return this.store.existsAny(key(sessionId));
+    return this.store.exists(key(sessionId));
   }
 }
 

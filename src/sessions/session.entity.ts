@@ -9,7 +9,6 @@ import {
   PrimaryGeneratedColumn,
   Unique,
 } from 'typeorm';
-import { UserEntity } from '../users/user.entity';
 
 /**
  * The guide's `user_sessions` table. One row is one login session: `jti` is the id of its
@@ -28,9 +27,10 @@ export class SessionEntity {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE', nullable: false })
+  // Named, not imported: the foreign key without a dependency on users/.
+  @ManyToOne('UserEntity', { onDelete: 'CASCADE', nullable: false })
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'user_sessions_user_id_fkey' })
-  user?: UserEntity;
+  user?: object;
 
   @Column({ type: 'varchar', length: 255 })
   jti: string;

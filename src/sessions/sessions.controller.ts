@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNoContentResponse,
@@ -15,9 +15,9 @@ import {
   UUID_PARAM,
   UUID_PROPERTY,
 } from '../common/api-schema';
-import { AppError } from '../common/app-error';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
+import { uuidParam } from '../common/validation';
 import { SessionsService, toPublicSession } from './sessions.service';
 import { Audit } from '../audit/audit.decorator';
 
@@ -34,10 +34,6 @@ class SessionDto {
 class SessionListDto {
   @ApiProperty({ type: [SessionDto] }) data: SessionDto[];
 }
-
-export const uuidParam = new ParseUUIDPipe({
-  exceptionFactory: () => AppError.validation([{ field: 'id', message: 'id must be a UUID' }]),
-});
 
 @ApiTags('sessions')
 @Controller('api/sessions')

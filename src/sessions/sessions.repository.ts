@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { Repository } from 'typeorm';
-import type { Role } from '../users/user.entity';
+import type { Role } from '../common/roles';
 import { SessionEntity } from './session.entity';
 
 /** The refresh token a session moves to (only its hash is stored). */
@@ -36,19 +34,20 @@ function firstRow<T>([rows]: [T[], number]): T | null {
 
 @Injectable()
 export class SessionsRepository {
-  constructor(
-    @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-  ) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  /** The sessions table in the ambient transaction, or on the plain connection outside one. */
+  private get sessions() {
+    return this.txHost.tx.getRepository(SessionEntity);
+  }
 
   async create(session: NewSession) {
-    await this.txHost.tx.insert(SessionEntity, { ...session, tokenType: 'refresh' });
+    await this.sessions.insert({ ...session, tokenType: 'refresh' });
   }
 
   /** Locks the session row for the rest of the transaction (serialises concurrent refreshes). */
   findForUpdate(id: string) {
-    return this.txHost.tx
-      .getRepository(SessionEntity)
+    return this.sessions
       .createQueryBuilder('s')
       .setLock('pessimistic_write')
       .where('s.id = :id', { id })
@@ -67,7 +66,7 @@ export class SessionsRepository {
     next: NextRefreshToken;
   }): Promise<{ role: Role } | null> {
     const { sessionId, userId, presentedHash, next } = rotation;
-    const result = await this.txHost.tx.query<[Array<{ role: Role }>, number]>(
+    const result = await this.sessions.query<[Array<{ role: Role }>, number]>(
       `UPDATE user_sessions AS s
           SET jti = $4, refresh_token_hash = $5, expires_at = $6, last_used = now()
          FROM users AS u
@@ -109,7 +108,7 @@ export class SessionsRepository {
 
   /** Marks the matching active sessions revoked; returns their ids. */
   async revoke(filter: RevocationFilter): Promise<string[]> {
-    const qb = this.txHost.tx
+    const qb = this.sessions
       .createQueryBuilder()
       .update(SessionEntity)
       .set({ isActive: false, revokedAt: () => 'now()' })

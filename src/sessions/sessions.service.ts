@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import type { ClientInfo, Principal } from '../common/decorators';
 import { MetricsService } from '../metrics/metrics.service';
-import type { Role } from '../users/user.entity';
+import type { Role } from '../common/roles';
 import { RevocationService } from './revocation.service';
 import { SessionEntity } from './session.entity';
 import {

@@ -3,11 +3,9 @@
  * REDIS_URL is set, by process memory otherwise (single instance only).
  */
 export abstract class KvStore {
-  abstract get(key: string): Promise<string | null>;
   abstract set(key: string, value: string, ttlSeconds: number): Promise<void>;
   abstract del(...keys: string[]): Promise<void>;
-  /** Any of the keys present. */
-  abstract existsAny(...keys: string[]): Promise<boolean>;
+  abstract exists(key: string): Promise<boolean>;
   /**
    * Lockout bookkeeping in one atomic step: when `lockKey` exists, returns -1 without
    * counting; otherwise increments `counterKey` (expiring `ttlSeconds` after the first
@@ -16,5 +14,4 @@ export abstract class KvStore {
   abstract reserveAttempt(counterKey: string, lockKey: string, ttlSeconds: number): Promise<number>;
   /** Sets the key only if absent (the lock's first writer wins; later writes never extend it). */
   abstract setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
-  abstract ping(): Promise<void>;
 }

@@ -18,10 +18,6 @@ export class MemoryKvStore extends KvStore implements OnModuleDestroy {
     clearInterval(this.sweeper);
   }
 
-  get(key: string) {
-    return Promise.resolve(this.read(key));
-  }
-
   set(key: string, value: string, ttlSeconds: number) {
     this.write(key, value, ttlSeconds);
     return Promise.resolve();
@@ -32,8 +28,8 @@ export class MemoryKvStore extends KvStore implements OnModuleDestroy {
     return Promise.resolve();
   }
 
-  existsAny(...keys: string[]) {
-    return Promise.resolve(keys.some((key) => this.read(key) !== null));
+  exists(key: string) {
+    return Promise.resolve(this.read(key) !== null);
   }
 
   reserveAttempt(counterKey: string, lockKey: string, ttlSeconds: number) {
@@ -51,10 +47,6 @@ export class MemoryKvStore extends KvStore implements OnModuleDestroy {
     if (this.read(key) !== null) return Promise.resolve(false);
     this.write(key, value, ttlSeconds);
     return Promise.resolve(true);
-  }
-
-  ping() {
-    return Promise.resolve();
   }
 
   private read(key: string): string | null {

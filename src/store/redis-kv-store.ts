@@ -15,10 +15,6 @@ export class RedisKvStore extends KvStore {
     super();
   }
 
-  get(key: string) {
-    return this.redis.get(key);
-  }
-
   async set(key: string, value: string, ttlSeconds: number) {
     await this.redis.set(key, value, 'EX', ttlSeconds);
   }
@@ -27,8 +23,8 @@ export class RedisKvStore extends KvStore {
     if (keys.length > 0) await this.redis.del(...keys);
   }
 
-  async existsAny(...keys: string[]) {
-    return (await this.redis.exists(...keys)) > 0;
+  async exists(key: string) {
+    return (await this.redis.exists(key)) > 0;
   }
 
   async reserveAttempt(counterKey: string, lockKey: string, ttlSeconds: number) {
@@ -38,9 +34,5 @@ export class RedisKvStore extends KvStore {
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number) {
     return (await this.redis.set(key, value, 'EX', ttlSeconds, 'NX')) === 'OK';
-  }
-
-  async ping() {
-    await this.redis.ping();
   }
 }

@@ -12,7 +12,7 @@ import {
 import { UUID_PARAM } from '../common/api-schema';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
-import { uuidParam } from '../sessions/sessions.controller';
+import { uuidParam } from '../common/validation';
 import { AdminUsersService } from './admin-users.service';
 import { ListUsersQueryDto, UpdateUserDto, UserListDto } from './dto/admin-users.dto';
 import { UserDto } from './dto/user.dto';

@@ -8,9 +8,7 @@ import {
   Unique,
   UpdateDateColumn,
 } from 'typeorm';
-
-export const ROLES = ['admin', 'moderator', 'user'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../common/roles';
 
 /** Mirrors the design guide's `users` table column for column (nullability included). */
 @Entity('users')

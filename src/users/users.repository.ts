@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppError } from '../common/app-error';
-import { Role, UserEntity } from './user.entity';
+import type { Role } from '../common/roles';
+import { UserEntity } from './user.entity';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -23,21 +23,19 @@ const ACTIVE_BY_SESSION = `
 
 @Injectable()
 export class UsersRepository {
-  constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-  ) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  private get tx() {
+  /** The users table in the ambient transaction, or on the plain connection outside one. */
+  private get users() {
     return this.txHost.tx.getRepository(UserEntity);
   }
 
   findById(id: string) {
-    return this.tx.findOneBy({ id });
+    return this.users.findOneBy({ id });
   }
 
   findByEmail(email: string) {
-    return this.tx.findOneBy({ email });
+    return this.users.findOneBy({ email });
   }
 
   /** The user behind an access token, only while the token's session is active. */
@@ -80,7 +78,7 @@ export class UsersRepository {
    * reference the user (sessions, audit rows) only need KEY SHARE and are not blocked.
    */
   async lockForAdminChange(id: string) {
-    const rows = await this.tx
+    const rows = await this.users
       .createQueryBuilder('u')
       .where(`u.id = :id OR (u.role = 'admin' AND u.is_active IS TRUE)`, { id })
       .orderBy('u.id', 'ASC')
@@ -95,8 +93,8 @@ export class UsersRepository {
   /** Inserts a user; the unique index (not a prior lookup) decides a duplicate email. */
   async insert(data: Partial<UserEntity>): Promise<UserEntity> {
     try {
-      const { id } = await this.tx.save(this.tx.create(data));
-      return this.tx.findOneByOrFail({ id });
+      const { id } = await this.users.save(this.users.create(data));
+      return this.users.findOneByOrFail({ id });
     } catch (err) {
       if (isUniqueViolation(err)) throw AppError.conflict('Email already registered');
       throw err;
@@ -109,7 +107,7 @@ export class UsersRepository {
    * when the email already was an active admin (nothing changed).
    */
   async upsertActiveAdmin(email: string, passwordHash: string) {
-    const [row] = await this.txHost.tx.query<
+    const [row] = await this.users.query<
       Array<{
         id: string;
         created: boolean;
@@ -130,7 +128,7 @@ export class UsersRepository {
   }
 
   async recordLogin(id: string, newPasswordHash?: string): Promise<UserEntity> {
-    const result = await this.txHost.tx
+    const result = await this.users
       .createQueryBuilder()
       .update(UserEntity)
       .set({
@@ -145,8 +143,8 @@ export class UsersRepository {
   }
 
   async update(id: string, changes: Partial<UserEntity>) {
-    await this.tx.update({ id }, changes as QueryDeepPartialEntity<UserEntity>);
-    return this.tx.findOneByOrFail({ id });
+    await this.users.update({ id }, changes as QueryDeepPartialEntity<UserEntity>);
+    return this.users.findOneByOrFail({ id });
   }
 }
 

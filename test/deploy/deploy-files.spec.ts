@@ -80,7 +80,21 @@ interface Pdb extends Manifest {
 }
 
 interface Job extends Manifest {
-  spec: { template: PodTemplate };
+  spec: { template: PodTemplate; activeDeadlineSeconds?: number };
+}
+
+interface NetworkPolicy extends Manifest {
+  spec: {
+    podSelector: { matchLabels: Labels };
+    policyTypes: string[];
+    ingress: {
+      from: {
+        namespaceSelector?: { matchLabels?: Labels };
+        podSelector?: { matchLabels?: Labels };
+      }[];
+      ports: { port: number | string }[];
+    }[];
+  };
 }
 
 interface ConfigMap extends Manifest {
@@ -99,10 +113,12 @@ interface ComposeService {
   restart?: string;
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }> | string[];
+  stop_grace_period?: string;
 }
 
 interface Compose {
   services: Record<string, ComposeService>;
+  networks?: { default?: { ipam?: { config?: { subnet: string }[] } } };
 }
 
 const read = (path: string): string => readFileSync(path, 'utf8');
@@ -163,8 +179,8 @@ function dependsOn(service: ComposeService): Record<string, string> {
   return Object.fromEntries(Object.entries(deps).map(([name, d]) => [name, d.condition]));
 }
 
-function hasCommand(command: string): boolean {
-  return spawnSync(command, ['version'], { stdio: 'ignore' }).status === 0;
+function hasCommand(command: string, args = ['version']): boolean {
+  return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 }
 
 /**
@@ -200,6 +216,12 @@ describe('deployment files', () => {
   const podLabels = deployment.spec.template.metadata.labels;
   const container = deployment.spec.template.spec.containers[0];
   const compose = parse(read(join(DOCKER_DIR, 'docker-compose.yml')), { merge: true }) as Compose;
+  /** The compose network's pinned subnet: the only peers the APIs believe. */
+  const composeSubnet = () => {
+    const subnets = compose.networks?.default?.ipam?.config?.map((c) => c.subnet) ?? [];
+    expect(subnets).toHaveLength(1);
+    return subnets[0];
+  };
   const nginxConf = read(join(DOCKER_DIR, 'nginx.conf'));
 
   describe('Dockerfile', () => {
@@ -271,11 +293,33 @@ describe('deployment files', () => {
       }
     });
 
-    it('leave time to drain: preStop plus a grace period of at least 15 s', () => {
-      expect(container.lifecycle?.preStop).toBeDefined();
+    it('leave time to drain: the app drain delay inside the grace period', () => {
+      const { data } = onlyOne<ConfigMap>(manifests, 'ConfigMap');
+      const drain = Number(data.SHUTDOWN_DRAIN_SECONDS);
+      expect(drain).toBeGreaterThanOrEqual(5);
+      // Drain, then up to ~9 s for in-flight requests (main.ts), before SIGKILL.
       expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
-        15,
+        drain + 10,
       );
+      // The app drains itself (readiness 503 first); a preStop sleep would only add to it.
+      expect(container.lifecycle?.preStop).toBeUndefined();
+    });
+
+    it('believe X-Forwarded-For only from private peers, and let only the ingress in', () => {
+      const { data } = onlyOne<ConfigMap>(manifests, 'ConfigMap');
+      expect(data.TRUST_PROXY).toBe('uniquelocal');
+      const policy = onlyOne<NetworkPolicy>(manifests, 'NetworkPolicy');
+      expect(selects(policy.spec.podSelector.matchLabels, podLabels)).toBe(true);
+      expect(policy.spec.policyTypes).toContain('Ingress');
+      expect(policy.spec.ingress).toHaveLength(1);
+      const [rule] = policy.spec.ingress;
+      expect(rule.from.length).toBeGreaterThan(0);
+      // Each peer is one namespace+pod selector pair (the ingress controller), never "all".
+      for (const peer of rule.from) {
+        expect(peer.namespaceSelector?.matchLabels).toBeDefined();
+        expect(peer.podSelector?.matchLabels).toBeDefined();
+      }
+      expect(rule.ports.map((p) => p.port)).toEqual(['http']);
     });
 
     it('run the pods as non-root on a read-only root filesystem', () => {
@@ -309,6 +353,13 @@ describe('deployment files', () => {
       expect(migrate.command?.join(' ')).toContain('dist/src/cli/migrate.js');
       expect(migrate.image).toBe(container.image);
       expect(migrate.envFrom).toEqual(container.envFrom);
+      const { data } = onlyOne<ConfigMap>(manifests, 'ConfigMap');
+      expect(Number(data.MIGRATION_STATEMENT_TIMEOUT_MS)).toBeGreaterThan(
+        Number(data.DATABASE_STATEMENT_TIMEOUT_MS) * 100,
+      );
+      expect(job.spec.activeDeadlineSeconds! * 1000).toBeGreaterThanOrEqual(
+        Number(data.MIGRATION_STATEMENT_TIMEOUT_MS),
+      );
       const service = onlyOne<Service>(manifests, 'Service');
       expect(selects(service.spec.selector, job.spec.template.metadata.labels)).toBe(false);
     });
@@ -323,6 +374,31 @@ describe('deployment files', () => {
       // ConfigMap values must be strings: a bare 3000 or false is rejected on apply.
       for (const value of Object.values(data)) expect(typeof value).toBe('string');
       expect(data).toMatchObject({ PORT: String(exposedPort), MIGRATIONS_RUN: 'false' });
+    });
+  });
+
+  describe('kustomize build', () => {
+    const maybe = hasCommand('kubectl', ['version', '--client']) ? it : it.skip;
+
+    maybe('names the migration Job after the image tag, so each release applies a new Job', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'p21-k8s-'));
+      try {
+        for (const file of readdirSync(K8S_DIR)) copyFileSync(join(K8S_DIR, file), join(dir, file));
+        const build = (tag: string) => {
+          const file = join(dir, 'kustomization.yaml');
+          writeFileSync(file, read(file).replace(/newTag: .*/, `newTag: ${tag}`));
+          const out = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+          expect(out.stderr).toBe('');
+          return parseAllDocuments(out.stdout).map((d) => d.toJS() as Job);
+        };
+        for (const tag of ['1.4.2', '2.0.0-rc1']) {
+          const job = build(tag).find((m) => m.kind === 'Job')!;
+          expect(job.metadata.name).toBe(`perfect21-auth-migrate-${tag}`);
+          expect(job.spec.template.spec.containers[0].image).toBe(`perfect21/auth-api:${tag}`);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 
@@ -344,7 +420,10 @@ describe('deployment files', () => {
           redis: 'service_healthy',
         });
         expect(api.ports).toBeUndefined();
-        expect(api.environment).toMatchObject({ TRUST_PROXY: '1', MIGRATIONS_RUN: 'false' });
+        expect(api.environment).toMatchObject({
+          TRUST_PROXY: composeSubnet(),
+          MIGRATIONS_RUN: 'false',
+        });
       }
       const { migrate } = compose.services;
       expect(migrate.command?.join(' ')).toContain('dist/src/cli/migrate.js');
@@ -360,9 +439,21 @@ describe('deployment files', () => {
       );
     });
 
-    it('overwrite X-Forwarded-For, as TRUST_PROXY=1 assumes', () => {
+    it('overwrite X-Forwarded-For, as TRUST_PROXY (the nginx network) assumes', () => {
       expect(nginxConf).toMatch(/proxy_set_header\s+X-Forwarded-For\s+\$remote_addr\s*;/);
       expect(nginxConf).not.toContain('$proxy_add_x_forwarded_for');
+    });
+
+    it('drain longer than nginx keeps idle upstream connections, within the stop grace period', () => {
+      const env = compose.services.api1.environment!;
+      const drain = Number(env.SHUTDOWN_DRAIN_SECONDS);
+      const keepalive = /keepalive_timeout\s+(\d+)s\s*;/.exec(nginxConf);
+      expect(keepalive).not.toBeNull();
+      expect(drain).toBeGreaterThan(Number(keepalive![1]));
+      const grace = Number(/^(\d+)s$/.exec(compose.services.api1.stop_grace_period ?? '')?.[1]);
+      expect(grace).toBeGreaterThanOrEqual(drain + 10);
+      expect(nginxConf).toMatch(/proxy_next_upstream\s+error\s+timeout\s+http_502\s+http_503/);
+      expect(nginxConf).not.toMatch(/proxy_next_upstream[^;]*non_idempotent/);
     });
 
     const maybe = hasCommand('docker-compose') ? it : it.skip;

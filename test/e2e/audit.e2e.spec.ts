@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import type { StoredRow as Row } from '../../src/audit/audit-chain';
-import { pruneChain, sealPending, verifyChain } from '../../src/audit/audit-chain';
+import { pruneChain, sealPending, verifyChain } from '../../src/audit/audit-chain.repository';
 import { AuditRetentionService } from '../../src/audit/audit-retention.service';
 import { AuditService } from '../../src/audit/audit.service';
 import { runAuditVerify } from '../../src/cli/audit-verify';

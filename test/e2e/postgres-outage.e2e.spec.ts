@@ -46,7 +46,7 @@ describeOnPostgres('PostgreSQL outage (network blackhole)', () => {
     expect(ready.body.details.database.status).toBe('down');
     await t.http.get('/health/live').expect(200);
 
-    proxy.restore();
+    await proxy.restore();
     await waitFor(async () => (await t.http.get('/health/ready')).status === 200, 15000);
     await waitFor(
       async () => (await t.http.get('/api/users/me').set(bearer(user.accessToken))).status === 200,

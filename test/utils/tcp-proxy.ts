@@ -3,8 +3,8 @@ import { freePort } from './redis-server';
 
 /**
  * A TCP proxy in front of a real service, for outage tests: `blackhole()` makes the network
- * swallow every byte (established connections hang, new ones never answer), `restore()`
- * brings it back.
+ * swallow every byte (established connections hang, new ones never answer); `kill()` is a
+ * crash (every connection reset, new ones refused); `restore()` brings it back.
  */
 export class TcpProxy {
   private blocked = false;
@@ -18,24 +18,38 @@ export class TcpProxy {
 
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
     const proxy = new TcpProxy(await freePort(), target);
-    proxy.server = createServer((client) => proxy.accept(client));
-    await new Promise<void>((resolve) => proxy.server!.listen(proxy.port, '127.0.0.1', resolve));
+    await proxy.listen();
     return proxy;
+  }
+
+  private async listen() {
+    const server = createServer((client) => this.accept(client));
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.server = server;
   }
 
   blackhole() {
     this.blocked = true;
   }
 
-  restore() {
+  kill() {
+    for (const socket of this.sockets) socket.resetAndDestroy();
+    this.server?.close();
+    this.server = undefined;
+  }
+
+  async restore() {
     this.blocked = false;
     // Connections that saw the outage are beyond repair: reset them, as a network would.
     for (const socket of this.sockets) socket.destroy();
+    if (!this.server) await this.listen();
   }
 
   async stop() {
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   private accept(client: Socket) {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
-import { IsE164, IsStrongPassword, NormalizeEmail, SanitizeName } from '../../common/validators';
+import { IsE164, NormalizeEmail, SanitizeName } from '../../common/validators';
+import { IsStrongPassword } from '../../credentials/password-policy';
 import {
   E164_PROPERTY,
   EMAIL_PROPERTY,

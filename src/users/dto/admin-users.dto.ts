@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { MAX_PAGE_SIZE, PaginationQueryDto } from '../../common/pagination.dto';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { COUNT_PROPERTY } from '../../common/api-schema';
-import { ROLES, type Role } from '../user.entity';
+import { ROLES, type Role } from '../../common/roles';
 import { UserDto } from './user.dto';
 
 export class ListUsersQueryDto extends PaginationQueryDto {

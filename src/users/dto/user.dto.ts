@@ -6,7 +6,7 @@ import {
   EMAIL_PROPERTY,
   UUID_PROPERTY,
 } from '../../common/api-schema';
-import { ROLES } from '../user.entity';
+import { ROLES } from '../../common/roles';
 
 /** Swagger shape of the contract's User object (see toPublicUser). */
 export class UserDto {
