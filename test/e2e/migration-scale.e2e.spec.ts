@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { verifyChain } from '../../src/audit/audit-chain';
+import { verifyChain } from '../../src/audit/audit-chain.repository';
 import { loadConfig } from '../../src/config/app-config';
 import { dataSourceOptions, MIGRATIONS } from '../../src/database/data-source-options';
 import { runMigrationsExclusively } from '../../src/database/run-migrations';
