@@ -88,11 +88,11 @@ export const LAYERS: Layer[] = [
   },
   {
     name: 'hooks',
-    removes: 'CORS, the NUL-character check and the route-for-the-logger hook',
+    removes: 'CORS, the drain check and the route-for-the-logger hook',
     patches: [
       guardedStatement('hooks', APP_FACTORY, "fastify.addHook('onRequest', exposeRouteToLogger);"),
-      guardedStatement('hooks', APP_FACTORY, "fastify.addHook('preHandler', rejectNulCharacters);"),
       guardedStatement('hooks', APP_FACTORY, 'app.enableCors({'),
+      guardedStatement('hooks', APP_FACTORY, 'installDrainHooks(fastify);'),
     ],
   },
   {
@@ -102,9 +102,9 @@ export const LAYERS: Layer[] = [
     patches: [
       {
         file: 'src/sessions/revocation.service.ts',
-        find: 'return this.store.existsAny(key(sessionId));',
+        find: 'return this.store.exists(key(sessionId));',
         replace:
-          "return OFF('revocation-lookup') ? Promise.resolve(false) : this.store.existsAny(key(sessionId));",
+          "return OFF('revocation-lookup') ? Promise.resolve(false) : this.store.exists(key(sessionId));",
       },
     ],
   },
