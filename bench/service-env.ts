@@ -16,6 +16,7 @@ export function serviceEnv(storage: BenchStorage): NodeJS.ProcessEnv {
     ...process.env,
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
+    METRICS_PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: storage.databaseUrl,
     REDIS_URL: storage.redisUrl,

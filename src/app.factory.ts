@@ -39,9 +39,29 @@ const DOCS_SECURITY_HEADERS: HelmetOptions = {
       scriptSrc: ["'self'"],
       styleSrc: ["'self'", "'unsafe-inline'"],
       imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      // Over plain http (a dev box, a cluster-internal name) the upgrade would fetch every
+      // asset over https and leave a blank page; TLS is the proxy's job, HSTS still applies.
+      upgradeInsecureRequests: null,
     },
   },
 };
+
+/**
+ * What Swagger UI's page loads from /docs. @fastify/static serves all of swagger-ui-dist
+ * there, including package.json (version disclosure) and source maps: everything else 404s.
+ */
+const DOCS_PATHS = new Set([
+  '/docs',
+  '/docs/',
+  '/docs-json',
+  '/docs-yaml',
+  '/docs/swagger-ui.css',
+  '/docs/swagger-ui-bundle.js',
+  '/docs/swagger-ui-standalone-preset.js',
+  '/docs/swagger-ui-init.js',
+  '/docs/favicon-16x16.png',
+  '/docs/favicon-32x32.png',
+]);
 
 const CORS_HEADERS = ['Authorization', 'Content-Type', 'X-Request-Id'];
 const EXPOSED_HEADERS = [
@@ -57,6 +77,16 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const adapter = new FastifyAdapter({
     trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: config.bodyLimitBytes,
+    // Slow clients (slowloris) must not hold sockets: Node enforces headers/request timeouts
+    // on its connection sweep, so it runs often enough for the configured values to hold.
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs / 2),
+    },
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.idleTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
     routerOptions: { maxParamLength: 200 },
     genReqId: (req: IncomingMessage) => {
       const id = requestIdFor(req);
@@ -81,6 +111,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onResponse', httpMetricsHook(app.get(MetricsService)));
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     reply.header('X-Request-Id', String(request.id));
+    if (hostHeaderCount(request) > 1) {
+      // RFC 9112 §3.2: a request with more than one Host field line must get a 400.
+      reply.status(400).header('Connection', 'close');
+      reply.send(new AppError(400, 'BAD_REQUEST', 'More than one Host header').toBody());
+      return;
+    }
     if (
       config.allowedHosts.length > 0 &&
       !isHostCheckExempt(request.url) &&
@@ -97,6 +133,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     if (!request.url.startsWith('/docs')) {
       reply.headers(API_SECURITY_HEADERS);
       return done();
+    }
+    if (!DOCS_PATHS.has(request.url.split('?')[0])) {
+      reply.headers(API_SECURITY_HEADERS).status(404);
+      reply.send(AppError.notFound('Route not found').toBody());
+      return;
     }
     docsSecurityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined));
   });
@@ -121,6 +162,13 @@ function isHostCheckExempt(url: string) {
     url === '/metrics' ||
     url.startsWith('/metrics?')
   );
+}
+
+function hostHeaderCount(request: FastifyRequest): number {
+  const raw = request.raw.rawHeaders;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'host') count++;
+  return count;
 }
 
 function hostAllowed(request: FastifyRequest, config: AppConfig) {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { AppConfig, assertMetricsProtected, ConfigError, loadConfig } from './config/app-config';
 import { loadDotEnv } from './config/dotenv';
 import { shutdownGracefully } from './shutdown';
 
@@ -12,6 +12,7 @@ async function bootstrap() {
   let config: AppConfig;
   try {
     config = loadConfig(process.env);
+    assertMetricsProtected(config);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);

@@ -2,6 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error';
+import { ApiOp } from '../common/api-operation';
 import { Auth } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { verifyChain } from './audit-chain.repository';
@@ -19,6 +20,7 @@ export class AuditController {
   ) {}
 
   @Get()
+  @ApiOp({ id: 'listAuditLogs', summary: 'Search the audit trail, newest first (admin)' })
   @Auth('admin')
   @ApiOkResponse({ type: AuditLogListDto })
   @ApiBadRequestResponse({ type: ErrorResponse })
@@ -31,6 +33,7 @@ export class AuditController {
   }
 
   @Get('verify')
+  @ApiOp({ id: 'verifyAuditChain', summary: 'Check the audit hash chain (admin)' })
   @Auth('admin')
   @ApiOkResponse({
     type: AuditVerifyDto,

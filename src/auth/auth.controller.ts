@@ -1,6 +1,5 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -9,6 +8,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ApiOp } from '../common/api-operation';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal, Public } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { RateLimited } from '../rate-limit/rate-limit.decorator';
@@ -27,12 +27,16 @@ const noStore = (reply: FastifyReply) =>
   reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
 
 @ApiTags('auth')
-@ApiBadRequestResponse({ type: ErrorResponse, description: 'VALIDATION_ERROR / BAD_REQUEST' })
 @Controller('api/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('register')
+  @ApiOp({
+    id: 'register',
+    summary: 'Create an account and start a session',
+    errors: { 409: ['CONFLICT'] },
+  })
   @Audit('USER_REGISTERED', 'auth')
   @Public()
   @RateLimited('register')
@@ -48,15 +52,17 @@ export class AuthController {
   }
 
   @Post('login')
+  @ApiOp({
+    id: 'login',
+    summary: 'Log in with email and password',
+    errors: { 401: ['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED'] },
+  })
   @Audit('LOGIN_FAILED', 'auth')
   @Public()
   @RateLimited('login')
   @HttpCode(200)
   @ApiOkResponse({ type: AuthResponseDto })
-  @ApiUnauthorizedResponse({
-    type: ErrorResponse,
-    description: 'INVALID_CREDENTIALS / ACCOUNT_LOCKED',
-  })
+  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Login refused' })
   login(
     @Body() dto: LoginDto,
     @ClientMeta() client: ClientInfo,
@@ -67,12 +73,17 @@ export class AuthController {
   }
 
   @Post('refresh')
+  @ApiOp({
+    id: 'refreshTokens',
+    summary: 'Exchange a refresh token for a new token pair (rotation)',
+    errors: { 401: ['INVALID_TOKEN', 'TOKEN_REUSED'] },
+  })
   @Audit('TOKEN_REFRESHED', 'auth')
   @Public()
   @RateLimited('refresh')
   @HttpCode(200)
   @ApiOkResponse({ type: RefreshResponseDto })
-  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'INVALID_TOKEN / TOKEN_REUSED' })
+  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Refresh token refused' })
   refresh(
     @Body() dto: RefreshDto,
     @ClientMeta() client: ClientInfo,
@@ -83,6 +94,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @ApiOp({ id: 'logout', summary: 'End this session' })
   @Audit('USER_LOGOUT', 'auth')
   @HttpCode(204)
   @Auth()
@@ -92,6 +104,7 @@ export class AuthController {
   }
 
   @Post('logout-all')
+  @ApiOp({ id: 'logoutAll', summary: 'End every session of this user' })
   @Audit('LOGOUT_ALL', 'auth')
   @HttpCode(204)
   @Auth()
@@ -101,6 +114,11 @@ export class AuthController {
   }
 
   @Post('change-password')
+  @ApiOp({
+    id: 'changePassword',
+    summary: 'Change the password; every other session ends',
+    errors: { 401: ['UNAUTHORIZED', 'INVALID_CREDENTIALS'] },
+  })
   @Audit('PASSWORD_CHANGED', 'auth')
   @HttpCode(204)
   @Auth()

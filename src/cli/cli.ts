@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { loadDotEnv } from '../config/dotenv';
+import { normalizeEmail } from '../common/email-address';
 import { DatabaseModule } from '../database/database.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { StoreModule } from '../store/store.module';
@@ -86,7 +87,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       : result.promoted
         ? 'promoted to admin (password unchanged)'
         : 'already an active admin (password unchanged)';
-    io.stdout.write(`${args.email.trim().toLowerCase()}: ${outcome} (id ${result.user.id})\n`);
+    io.stdout.write(`${normalizeEmail(args.email)}: ${outcome} (id ${result.user.id})\n`);
     return 0;
   } catch (err) {
     if (!(err instanceof UserInputError)) throw err;

@@ -51,6 +51,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private toAppError(exception: unknown, request: FastifyRequest): AppError {
     if (exception instanceof AppError) return exception;
+    // Its ECONNRESET is the client's socket, not PostgreSQL's or Redis's; pino-http already
+    // logs the line ("request aborted"), and nobody is left to read the answer.
+    if (isClientAbort(exception)) {
+      return new AppError(HttpStatus.BAD_REQUEST, 'BAD_REQUEST', 'Request aborted');
+    }
     if (isDependencyDown(exception)) {
       this.logger.warn({ reqId: request.id, err: describe(exception) }, 'dependency unavailable');
       return AppError.unavailable();
@@ -75,6 +80,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       'Internal server error',
     );
   }
+}
+
+/** Node's error on a request stream whose client closed the connection mid-body. */
+function isClientAbort(exception: unknown) {
+  const err = exception as { code?: unknown; message?: unknown };
+  return err?.code === 'ECONNRESET' && err.message === 'aborted';
 }
 
 /** Data the database refuses to store (encoding, size, range): the client's input, not our fault. */

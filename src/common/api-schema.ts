@@ -13,8 +13,12 @@ export const EMAIL_PROPERTY = { format: 'email', maxLength: 255 } as const;
 /** `IsE164`: a plus sign and at most 15 digits. */
 export const E164_PROPERTY = { pattern: '^\\+[1-9]\\d{1,14}$', maxLength: 16 } as const;
 
-/** PostgreSQL `inet` text of an IPv4 or IPv6 host address. */
-export const IP_PROPERTY = { format: 'ip', maxLength: 45 } as const;
+/** PostgreSQL `inet` text of an IPv4 or IPv6 host address (no standard `format` covers both). */
+export const IP_PROPERTY = {
+  pattern: '^[0-9A-Fa-f:.]{2,45}$',
+  maxLength: 45,
+  description: 'IPv4 (`203.0.113.7`) or IPv6 (`2001:db8::1`, `::ffff:203.0.113.7`) address',
+} as const;
 
 /** The `User-Agent` header as stored: cut to 512 characters (`@ClientMeta`). */
 export const USER_AGENT_PROPERTY = { maxLength: 512 } as const;
@@ -39,9 +43,16 @@ export const COUNT_PROPERTY = {
 /** A hex SHA-256 digest (the audit hash chain). */
 export const HASH_PROPERTY = { pattern: '^[0-9a-f]{64}$', maxLength: 64 } as const;
 
+/** Any UUID in its 8-4-4-4-12 hex form, whatever its version and variant bits. */
+export const UUID_PATTERN =
+  '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$';
+
 /** The `:id` path parameter of a user or a session (a malformed one is a 400). */
 export const UUID_PARAM = {
   name: 'id',
   required: true,
-  schema: { type: 'string', ...UUID_PROPERTY },
+  description:
+    'A UUID as 32 hex digits in 8-4-4-4-12 groups, any version or variant; anything else is ' +
+    '400 VALIDATION_ERROR, an unknown one 404',
+  schema: { type: 'string', ...UUID_PROPERTY, pattern: UUID_PATTERN },
 } as const;

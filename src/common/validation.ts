@@ -1,4 +1,10 @@
-import { ArgumentMetadata, ParseUUIDPipe, ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  type PipeTransform,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
+import { UUID_PATTERN } from './api-schema';
 import { AppError, FieldError } from './app-error';
 import { MalformedJsonBody, malformedJson } from './json-body';
 import { findNul } from './nul-characters';
@@ -29,10 +35,29 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** With the `u` flag a surrogate pair is one code point: only a lone surrogate matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Path of the first string (key or value) that is not well-formed UTF-16: a lone surrogate
+ * (`"\ud800"` is valid JSON) throws inside validators and is stored as U+FFFD.
+ */
+function findIllFormed(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = path === '' ? key : `${path}.${key}`;
+    if (LONE_SURROGATE.test(key)) return childPath;
+    const found = findIllFormed(child, childPath);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
 /**
  * Input the contract refuses before validation, after the guards (so the rate limiter counts
  * it): malformed JSON; JSON nested deeper than class-transformer's recursion survives (a 500);
- * NUL characters, which PostgreSQL cannot store.
+ * NUL characters, which PostgreSQL cannot store; lone surrogates (ill-formed UTF-16).
  */
 class ContractValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata) {
@@ -47,6 +72,13 @@ class ContractValidationPipe extends ValidationPipe {
     if (nulField) {
       throw AppError.validation([
         { field: nulField, message: `${nulField} must not contain NUL characters` },
+      ]);
+    }
+    const illFormed = metadata.type === 'custom' ? null : findIllFormed(value, '');
+    if (illFormed !== null) {
+      const field = illFormed || metadata.type;
+      throw AppError.validation([
+        { field, message: `${field} must be well-formed Unicode (no lone surrogates)` },
       ]);
     }
     return super.transform(value, metadata);
@@ -64,7 +96,15 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-/** `:id` route parameters: a malformed id is the contract's VALIDATION_ERROR naming `id`. */
-export const uuidParam = new ParseUUIDPipe({
-  exceptionFactory: () => AppError.validation([{ field: 'id', message: 'id must be a UUID' }]),
-});
+const ANY_UUID = new RegExp(UUID_PATTERN);
+
+/**
+ * `:id` route parameters: any UUID in 8-4-4-4-12 hex form (UUID_PARAM documents it; the
+ * database's `uuid` type stores every one); anything else is VALIDATION_ERROR naming `id`.
+ */
+export const uuidParam: PipeTransform<unknown, string> = {
+  transform(value: unknown) {
+    if (typeof value === 'string' && ANY_UUID.test(value)) return value.toLowerCase();
+    throw AppError.validation([{ field: 'id', message: 'id must be a UUID' }]);
+  },
+};

@@ -2,11 +2,12 @@ import { Transform } from 'class-transformer';
 import { registerDecorator, ValidationOptions } from 'class-validator';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import sanitizeHtml from 'sanitize-html';
+import { normalizeEmail } from './email-address';
 
-/** Emails are trimmed and lower-cased before validation, storage and lookup. */
+/** Emails are normalised (`normalizeEmail`) before validation, storage and lookup. */
 export const NormalizeEmail = () =>
   Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' ? value.trim().toLowerCase() : value,
+    typeof value === 'string' ? normalizeEmail(value) : value,
   );
 
 /** Strips HTML tags (keeping their text), trims; empty becomes null. */

@@ -41,11 +41,20 @@ export class AppConfig {
   corsOrigins: string[];
   allowedHosts: string[];
   bodyLimitBytes: number;
+  /** Socket timeouts of the HTTP server, in milliseconds (see createApp). */
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    idleTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+  };
   logLevel: string;
   admin?: { email: string; password: string };
   auditRetentionDays?: number;
   /** Bearer token required by GET /metrics; unset: the endpoint is open. */
   metricsToken?: string;
+  /** Serve /metrics on this port only (its own listener), not on PORT. */
+  metricsPort?: number;
 }
 
 export class ConfigError extends Error {}
@@ -84,6 +93,18 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     throw new ConfigError(
       'Invalid configuration:\n  JWT_SECRET_KEY: still the example placeholder; generate one (openssl rand -base64 48)',
     );
+  }
+  if (vars.HTTP_HEADERS_TIMEOUT_SECONDS > vars.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_SECONDS: must not exceed HTTP_REQUEST_TIMEOUT_SECONDS',
+    );
+  }
+  if (
+    vars.METRICS_PORT !== undefined &&
+    vars.METRICS_PORT !== 0 &&
+    vars.METRICS_PORT === vars.PORT
+  ) {
+    throw new ConfigError('Invalid configuration:\n  METRICS_PORT: must differ from PORT');
   }
   if (Boolean(vars.ADMIN_EMAIL) !== Boolean(vars.ADMIN_PASSWORD)) {
     throw new ConfigError(
@@ -132,11 +153,32 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   config.corsOrigins = list(vars.CORS_ORIGINS);
   config.allowedHosts = list(vars.ALLOWED_HOSTS).map((h) => h.toLowerCase());
   config.bodyLimitBytes = vars.BODY_LIMIT_BYTES;
+  config.http = {
+    headersTimeoutMs: vars.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+    requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    idleTimeoutMs: vars.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+    keepAliveTimeoutMs: vars.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+  };
   config.logLevel = vars.LOG_LEVEL;
   if (vars.ADMIN_EMAIL && vars.ADMIN_PASSWORD) {
     config.admin = { email: vars.ADMIN_EMAIL.trim().toLowerCase(), password: vars.ADMIN_PASSWORD };
   }
   config.auditRetentionDays = vars.AUDIT_RETENTION_DAYS;
   config.metricsToken = vars.METRICS_TOKEN;
+  config.metricsPort = vars.METRICS_PORT;
   return config;
+}
+
+/**
+ * For the server only (the CLIs share the configuration but open no port): in production
+ * /metrics must not be open to whoever reaches PORT.
+ */
+export function assertMetricsProtected(config: AppConfig): void {
+  if (config.env === 'production' && !config.metricsToken && config.metricsPort === undefined) {
+    throw new ConfigError(
+      'Invalid configuration:\n  METRICS_TOKEN/METRICS_PORT: set one in production, else ' +
+        'GET /metrics is open to anyone who reaches PORT (a token for scrapers, or a port ' +
+        'your Service/proxy does not expose)',
+    );
+  }
 }

@@ -67,6 +67,15 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() CORS_ORIGINS?: string;
   @IsOptional() @IsString() ALLOWED_HOSTS?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1024) BODY_LIMIT_BYTES = 102400;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(3600) HTTP_HEADERS_TIMEOUT_SECONDS = 10;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(3600) HTTP_REQUEST_TIMEOUT_SECONDS = 30;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(3600) HTTP_IDLE_TIMEOUT_SECONDS = 60;
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS = 72;
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
@@ -92,4 +101,5 @@ export class EnvironmentVariables {
   @IsString()
   @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
   METRICS_TOKEN?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) METRICS_PORT?: number;
 }

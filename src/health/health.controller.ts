@@ -7,19 +7,27 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   HealthCheckService,
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import type Redis from 'ioredis';
+import { ApiOp } from '../common/api-operation';
 import { Public } from '../common/decorators';
+import { HealthCheckDto, HealthIndicatorDto } from './dto/health.dto';
 import { REDIS } from '../store/store.module';
 
 const CHECK_TIMEOUT_MS = 1500;
 
 @ApiTags('health')
+@ApiExtraModels(HealthIndicatorDto)
 @Public()
 @Controller('health')
 export class HealthController {
@@ -31,21 +39,39 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOkResponse({ description: 'The process is up; no dependency is checked.' })
+  @ApiOp({ id: 'live', summary: 'Liveness: the process is up' })
+  @ApiOkResponse({
+    type: HealthCheckDto,
+    description: 'The process is up; no dependency is checked.',
+  })
   live() {
     return { status: 'ok', info: {}, error: {}, details: {} };
   }
 
   @Get('ready')
-  @ApiOkResponse({ description: 'The database and Redis (when configured) answer.' })
-  @ApiServiceUnavailableResponse({ description: 'The database or Redis does not answer.' })
+  @ApiOp({ id: 'ready', summary: 'Readiness: the database and Redis answer' })
+  @ApiOkResponse({
+    type: HealthCheckDto,
+    description: 'The database and Redis (when configured) answer.',
+  })
+  @ApiServiceUnavailableResponse({
+    type: HealthCheckDto,
+    description: 'The database or Redis does not answer.',
+  })
   ready(@Res({ passthrough: true }) reply: FastifyReply) {
     return this.check(reply);
   }
 
   @Get()
-  @ApiOkResponse({ description: 'The database and Redis (when configured) answer.' })
-  @ApiServiceUnavailableResponse({ description: 'The database or Redis does not answer.' })
+  @ApiOp({ id: 'health', summary: 'Readiness (same as /health/ready)' })
+  @ApiOkResponse({
+    type: HealthCheckDto,
+    description: 'The database and Redis (when configured) answer.',
+  })
+  @ApiServiceUnavailableResponse({
+    type: HealthCheckDto,
+    description: 'The database or Redis does not answer.',
+  })
   overall(@Res({ passthrough: true }) reply: FastifyReply) {
     return this.check(reply);
   }

@@ -7,7 +7,7 @@ import { Public } from '../common/decorators';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from './metrics.service';
 
-/** Prometheus scrape endpoint; needs `Authorization: Bearer <METRICS_TOKEN>` when that is set. */
+/** Prometheus scrape endpoint on PORT unless METRICS_PORT is set; needs `Authorization: Bearer <METRICS_TOKEN>` when that is set. */
 @ApiExcludeController()
 @Public()
 @Controller('metrics')
@@ -22,6 +22,8 @@ export class MetricsController {
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
+    // METRICS_PORT moves the endpoint to its own listener (MetricsListener).
+    if (this.config.metricsPort !== undefined) throw AppError.notFound('Route not found');
     const token = this.config.metricsToken;
     if (token && !bearerMatches(authorization, token)) {
       throw AppError.unauthorized('Valid metrics token required');
@@ -33,7 +35,7 @@ export class MetricsController {
 }
 
 /** Compares digests, so neither the token's content nor its length leaks through timing. */
-function bearerMatches(header: string | undefined, expected: string): boolean {
+export function bearerMatches(header: string | undefined, expected: string): boolean {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(match?.[1] ?? ''), digest(expected)) && match !== null;

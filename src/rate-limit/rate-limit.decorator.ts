@@ -1,5 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiHeader, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { ErrorResponse } from '../common/error-response.dto';
 import type { AppConfig } from '../config/app-config';
 
@@ -22,13 +22,6 @@ export function RateLimited(name: RateLimitName) {
           schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 2147483647 },
         },
       },
-    }),
-    ApiHeader({
-      name: 'X-Forwarded-For',
-      required: false,
-      description: 'Believed only from TRUST_PROXY hops',
-      // Node refuses request headers over 16 KiB in total (431).
-      schema: { type: 'string', maxLength: 16384 },
     }),
   );
 }

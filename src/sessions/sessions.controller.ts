@@ -15,6 +15,7 @@ import {
   UUID_PARAM,
   UUID_PROPERTY,
 } from '../common/api-schema';
+import { ApiOp } from '../common/api-operation';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { uuidParam } from '../common/validation';
@@ -41,6 +42,7 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Get()
+  @ApiOp({ id: 'listSessions', summary: 'List your active sessions' })
   @Auth()
   @ApiOkResponse({ type: SessionListDto })
   async list(@CurrentUser() principal: Principal) {
@@ -49,6 +51,7 @@ export class SessionsController {
   }
 
   @Delete(':id')
+  @ApiOp({ id: 'revokeSession', summary: 'End one of your sessions' })
   @Audit('SESSION_REVOKED', 'session')
   @HttpCode(204)
   @Auth()

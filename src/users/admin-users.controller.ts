@@ -5,11 +5,11 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
-  ApiOperation,
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { UUID_PARAM } from '../common/api-schema';
+import { ApiOp } from '../common/api-operation';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { uuidParam } from '../common/validation';
@@ -35,7 +35,7 @@ export class AdminUsersController {
 
   @Get()
   @Auth('admin', 'moderator')
-  @ApiOperation({ summary: 'List users (admin, moderator)' })
+  @ApiOp({ id: 'listUsers', summary: 'List users (admin, moderator)' })
   @ApiOkResponse({ type: UserListDto })
   list(@Query() query: ListUsersQueryDto) {
     return this.admin.list(query);
@@ -43,7 +43,7 @@ export class AdminUsersController {
 
   @Get(':id')
   @Auth('admin', 'moderator')
-  @ApiOperation({ summary: 'Get a user (admin, moderator)' })
+  @ApiOp({ id: 'getUser', summary: 'Get a user (admin, moderator)' })
   @ApiOkResponse({ type: UserDto })
   @ApiParam(UUID_PARAM)
   @ApiNotFoundResponse({ type: ErrorResponse })
@@ -54,7 +54,8 @@ export class AdminUsersController {
   @Patch(':id')
   @Audit(adminChangeAction, 'user', { aboutTargetUser: true })
   @Auth('admin')
-  @ApiOperation({
+  @ApiOp({
+    id: 'updateUser',
     summary: 'Change a user’s role or active state (admin only)',
     description:
       'Takes effect on the user’s next request. Deactivation revokes all their sessions. ' +
@@ -77,7 +78,10 @@ export class AdminUsersController {
   @Audit('ACCOUNT_UNLOCKED', 'user', { aboutTargetUser: true })
   @HttpCode(204)
   @Auth('admin')
-  @ApiOperation({ summary: 'Clear the failed-login lockout of a user’s email (admin only)' })
+  @ApiOp({
+    id: 'unlockUser',
+    summary: 'Clear the failed-login lockout of a user’s email (admin only)',
+  })
   @ApiNoContentResponse({ description: 'Lockout cleared' })
   @ApiParam(UUID_PARAM)
   @ApiNotFoundResponse({ type: ErrorResponse })

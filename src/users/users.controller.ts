@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Patch, Req } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { ApiOp } from '../common/api-operation';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
 import { UpdateMeDto } from './dto/update-me.dto';
@@ -16,6 +17,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
+  @ApiOp({ id: 'getMe', summary: 'Read your own profile' })
   @Auth()
   @ApiOkResponse({ type: UserDto })
   me(@Req() request: FastifyRequest & { currentUser: UserEntity }) {
@@ -23,6 +25,7 @@ export class UsersController {
   }
 
   @Patch('me')
+  @ApiOp({ id: 'updateMe', summary: 'Update your own profile (names, phone, preferences)' })
   @Audit('USER_UPDATED', 'user')
   @Auth()
   @ApiOkResponse({ type: UserDto })

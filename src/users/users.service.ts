@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Transactional, TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { isEmail } from 'class-validator';
+import { accountEmailProblem, normalizeEmail } from '../common/email-address';
 import { AuditService } from '../audit/audit.service';
 import type { ClientInfo } from '../common/decorators';
 import { passwordPolicyErrors } from '../credentials/password-policy';
@@ -64,8 +65,10 @@ export class UsersService {
     input: CreateUserInput,
     inSameTransaction?: (user: UserEntity) => Promise<T>,
   ): Promise<CreatedUser<T>> {
-    const email = input.email.trim().toLowerCase();
+    const email = normalizeEmail(input.email);
     if (!isEmail(email)) throw new UserInputError('email', ['must be a valid email address']);
+    const emailProblem = accountEmailProblem(email);
+    if (emailProblem) throw new UserInputError('email', [emailProblem]);
     const problems = passwordPolicyErrors(input.password);
     if (problems.length > 0) throw new UserInputError('password', problems);
     const passwordHash = await this.passwords.hash(input.password);

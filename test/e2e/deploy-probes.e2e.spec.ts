@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { loadConfig } from '../../src/config/app-config';
+import { assertMetricsProtected, loadConfig } from '../../src/config/app-config';
 import { createTestApp, TestApp } from '../utils/test-app';
 
 interface Probe {
@@ -31,7 +31,8 @@ describe('Kubernetes manifests match the app', () => {
 
   it('the ConfigMap is a valid configuration whose port is the container port', () => {
     const config = loadConfig({ ...configMap.data, JWT_SECRET_KEY: 'k8s-test-secret-0123456789abcdefghij' });
-    expect(container.ports.map((p) => p.containerPort)).toEqual([config.port]);
+    expect(container.ports.map((p) => p.containerPort)).toEqual([config.port, config.metricsPort]);
+    expect(() => assertMetricsProtected(config)).not.toThrow();
   });
 
   it('every probe path answers 200 on the app, on the named container port', async () => {

@@ -1,5 +1,8 @@
 import { createTestApp, FAST_ENV, TestApp } from '../utils/test-app';
-import { loadConfig } from '../../src/config/app-config';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { assertMetricsProtected, loadConfig } from '../../src/config/app-config';
+import { MetricsListener } from '../../src/metrics/metrics-listener';
 import {
   bearer,
   createUser,
@@ -168,5 +171,75 @@ describe('GET /metrics with METRICS_TOKEN', () => {
 
   it('rejects a METRICS_TOKEN shorter than 16 characters at start-up', () => {
     expect(() => loadConfig({ ...FAST_ENV, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+  });
+});
+
+describe('GET /metrics with METRICS_PORT (a listener of its own)', () => {
+  const token = 'metrics-port-token-0123456789';
+  let t: TestApp;
+  let metricsUrl: string;
+
+  beforeAll(async () => {
+    t = await createTestApp({ METRICS_PORT: '0', METRICS_TOKEN: token });
+    const port = t.app.get(MetricsListener).port;
+    expect(port).toBeGreaterThan(0);
+    metricsUrl = `http://127.0.0.1:${port}`;
+  });
+  afterAll(() => t.close());
+
+  it('is not served on PORT at all', async () => {
+    const res = await t.http.get('/metrics').set('Authorization', `Bearer ${token}`);
+    expect(res.status).toBe(404);
+    expectErrorEnvelope(res.body, 'NOT_FOUND');
+  });
+
+  it('is served on METRICS_PORT, still behind METRICS_TOKEN when that is set', async () => {
+    const open = await fetch(`${metricsUrl}/metrics`);
+    expect(open.status).toBe(401);
+    expectErrorEnvelope(await open.json(), 'UNAUTHORIZED');
+    const res = await fetch(`${metricsUrl}/metrics`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await res.text()).toContain('http_request_duration_seconds');
+    expect((await fetch(`${metricsUrl}/api/users/me`)).status).toBe(404);
+  });
+
+  it('stops listening when the app closes', async () => {
+    const listener = t.app.get(MetricsListener);
+    await listener.onApplicationShutdown();
+    await expect(fetch(`${metricsUrl}/metrics`)).rejects.toThrow();
+  });
+});
+
+describe('/metrics protection in production', () => {
+  const production = { NODE_ENV: 'production', JWT_SECRET_KEY: 'p'.repeat(40) };
+
+  const check = (env: Record<string, string>) => () => assertMetricsProtected(loadConfig(env));
+
+  it('refuses to start the server with /metrics open to anyone on PORT', () => {
+    expect(check(production)).toThrow(/METRICS_TOKEN\/METRICS_PORT/);
+    expect(() => loadConfig(production)).not.toThrow(); // the CLIs open no port
+  });
+
+  it('starts with a token, or with a port of its own', () => {
+    expect(check({ ...production, METRICS_TOKEN: 't'.repeat(20) })).not.toThrow();
+    expect(check({ ...production, METRICS_PORT: '9100' })).not.toThrow();
+    expect(() => loadConfig({ ...production, METRICS_PORT: '3000' })).toThrow(/METRICS_PORT/);
+  });
+
+  it('keeps it open on PORT in development', () => {
+    expect(check({ NODE_ENV: 'development' })).not.toThrow();
+    const config = loadConfig({ NODE_ENV: 'development' });
+    expect(config.metricsToken).toBeUndefined();
+    expect(config.metricsPort).toBeUndefined();
+  });
+
+  it('is protected in the Kubernetes and compose deployments', () => {
+    const read = (file: string) => readFileSync(resolve(__dirname, '../../docker', file), 'utf8');
+    expect(read('k8s/configmap.yaml')).toMatch(/^\s+METRICS_PORT: "9100"$/m);
+    expect(read('docker-compose.yml')).toMatch(/^\s+METRICS_PORT: "9100"$/m);
+    expect(read('k8s/service.yaml')).not.toMatch(/9100|metrics/);
   });
 });

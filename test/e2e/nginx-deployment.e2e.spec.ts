@@ -165,7 +165,7 @@ describeDeployed('deployment: three replicas behind nginx, as docker-compose shi
       } catch {
         return false;
       }
-    }, 60000);
+    }, 150000);
   }
 
   async function stopReplica(replica: Replica) {
@@ -222,7 +222,7 @@ describeDeployed('deployment: three replicas behind nginx, as docker-compose shi
         return false;
       }
     }, 10000);
-  }, 180000);
+  }, 400000);
 
   afterAll(async () => {
     for (const c of clients) c.agent.destroy();
@@ -391,5 +391,5 @@ describeDeployed('deployment: three replicas behind nginx, as docker-compose shi
     console.log(`rolling restart: ${completed} requests, ${failures.length} failed`);
     expect(failures).toEqual([]);
     expect(completed).toBeGreaterThan(100);
-  }, 120000);
+  }, 400000);
 });

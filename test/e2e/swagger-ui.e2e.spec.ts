@@ -4,6 +4,8 @@ import { Browser, chromium } from 'playwright-core';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { createUser } from '../utils/factories';
 
+const LAN_HOST = 'auth.lan.test';
+
 /** Debian's package; CI installs it when missing. Browser downloads do not work here. */
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -15,6 +17,8 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // A host name other than localhost, as on a dev box or in a cluster (item 3 of issue 13).
+  `--host-resolver-rules=MAP ${LAN_HOST} 127.0.0.1`,
 ];
 const SCREENSHOT = resolve(__dirname, '../artifacts/swagger-ui.png');
 
@@ -84,5 +88,42 @@ describeBrowser('Swagger UI at /docs, driven by headless Chromium', () => {
     mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(problems).toEqual([]);
+  });
+
+  it('renders over plain http under a host name other than localhost', async () => {
+    const url = new URL(baseUrl);
+    url.hostname = LAN_HOST;
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    const assets: string[] = [];
+    page.on('requestfailed', (req) => failed.push(`${req.url()} ${req.failure()?.errorText}`));
+    page.on('request', (req) => assets.push(req.url()));
+
+    const response = await page.goto(`${url.origin}/docs`);
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
+    await page.locator('.swagger-ui .information-container').waitFor({ timeout: 15000 });
+    await expect(page.locator('.opblock').count()).resolves.toBeGreaterThan(10);
+    expect(failed).toEqual([]);
+    expect(assets.filter((a) => a.startsWith('https:'))).toEqual([]);
+    await page.close();
+  });
+
+  it('serves only the files the page needs from /docs (no package.json, no source maps)', async () => {
+    for (const path of ['/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css', '/docs-json']) {
+      await t.http.get(path).expect(200);
+    }
+    for (const path of [
+      '/docs/package.json',
+      '/docs/swagger-ui-bundle.js.map',
+      '/docs/swagger-ui.css.map',
+      '/docs/README.md',
+      '/docs/index.html',
+      '/docs/swagger-ui-es-bundle.js',
+    ]) {
+      const res = await t.http.get(path);
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      expect(res.body.error.code).toBe('NOT_FOUND');
+    }
   });
 });

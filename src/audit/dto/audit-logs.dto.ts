@@ -5,16 +5,21 @@ import {
   HASH_PROPERTY,
   IP_PROPERTY,
   USER_AGENT_PROPERTY,
+  UUID_PATTERN,
   UUID_PROPERTY,
 } from '../../common/api-schema';
 import { MAX_PAGE_SIZE, PaginationQueryDto } from '../../common/pagination.dto';
-import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
 import { AUDIT_ACTIONS, type AuditAction } from '../audit-actions';
 
 export class ListAuditLogsQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ ...UUID_PROPERTY, description: 'The user the events are about' })
+  @ApiPropertyOptional({
+    ...UUID_PROPERTY,
+    pattern: UUID_PATTERN,
+    description: 'The user the events are about (any UUID, as for path ids)',
+  })
   @IsOptional()
-  @IsUUID()
+  @Matches(new RegExp(UUID_PATTERN), { message: 'user_id must be a UUID' })
   user_id?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_ACTIONS })
@@ -80,7 +85,9 @@ export class AuditVerifyDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    enum: ['hash_mismatch', 'broken_link', 'sequence_gap', 'before_checkpoint'],
+    // OpenAPI 3.0: `nullable` does not add null to an enum; it must be listed.
+    enum: ['hash_mismatch', 'broken_link', 'sequence_gap', 'before_checkpoint', null],
+    description: 'Why the first bad row is bad; null when the chain is intact',
   })
   reason: string | null;
   @ApiProperty({

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { IsAccountEmail } from '../../common/email-address';
 import { IsE164, NormalizeEmail, SanitizeName } from '../../common/validators';
 import { IsStrongPassword } from '../../credentials/password-policy';
 import {
@@ -17,10 +18,13 @@ export class RegisterDto {
   @ApiProperty({
     ...EMAIL_PROPERTY,
     example: 'ada@example.com',
-    description: 'Trimmed and lower-cased',
+    description:
+      'Trimmed, NFKC-normalised, lower-cased, domain in IDNA ASCII form; invisible ' +
+      'characters and mixed scripts within one part are refused (README "Security")',
   })
   @NormalizeEmail()
   @IsEmail({}, { message: 'email must be a valid email address' })
+  @IsAccountEmail()
   @MaxLength(255)
   email: string;
 
@@ -62,6 +66,7 @@ export class LoginDto {
   @ApiProperty({ ...EMAIL_PROPERTY, example: 'ada@example.com' })
   @NormalizeEmail()
   @IsEmail({}, { message: 'email must be a valid email address' })
+  @IsAccountEmail()
   email: string;
 
   @ApiProperty({
