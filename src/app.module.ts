@@ -2,6 +2,7 @@ import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditInterceptor } from './audit/audit.interceptor';
+import { AccountRecoveryModule } from './account-recovery/account-recovery.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
@@ -39,6 +40,7 @@ export class AppModule {
         UsersModule,
         SessionsModule,
         AuthModule,
+        AccountRecoveryModule,
         AuditModule,
         HealthModule,
         RateLimitModule,

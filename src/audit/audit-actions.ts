@@ -15,6 +15,11 @@ export const AUDIT_ACTIONS = [
   'USER_ACTIVATED',
   'ACCOUNT_UNLOCKED',
   'RATE_LIMITED',
+  'PASSWORD_RESET_REQUESTED',
+  'PASSWORD_RESET',
+  'EMAIL_VERIFIED',
+  'EMAIL_CHANGE_REQUESTED',
+  'EMAIL_CHANGED',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -55,7 +55,7 @@ export class AuthController {
   @ApiOp({
     id: 'login',
     summary: 'Log in with email and password',
-    errors: { 401: ['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED'] },
+    errors: { 401: ['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED'], 403: ['EMAIL_NOT_VERIFIED'] },
   })
   @Audit('LOGIN_FAILED', 'auth')
   @Public()

@@ -3,6 +3,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module';
 import { CredentialsModule } from '../credentials/credentials.module';
+import { EmailTokensModule } from '../email-tokens/email-tokens.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
@@ -18,6 +19,7 @@ import { TokenService } from './token.service';
     UsersModule,
     SessionsModule,
     AuditModule,
+    EmailTokensModule,
   ],
   controllers: [AuthController],
   providers: [AuthService, TokenService, JwtStrategy],

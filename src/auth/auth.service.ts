@@ -4,8 +4,10 @@ import { Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import type { ClientInfo, Principal } from '../common/decorators';
+import { AppConfig } from '../config/app-config';
 import { LockoutService } from '../credentials/lockout.service';
 import { PasswordService } from '../credentials/password.service';
+import { EmailTokensService } from '../email-tokens/email-tokens.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserEntity } from '../users/user.entity';
@@ -19,6 +21,12 @@ const accountLocked = () =>
     HttpStatus.UNAUTHORIZED,
     'ACCOUNT_LOCKED',
     'Account temporarily locked after too many failed logins',
+  );
+const emailNotVerified = () =>
+  new AppError(
+    HttpStatus.FORBIDDEN,
+    'EMAIL_NOT_VERIFIED',
+    'Confirm your email address first: use the link in the verification mail',
   );
 const tokenReused = () =>
   new AppError(
@@ -37,6 +45,8 @@ export class AuthService {
     private readonly lockout: LockoutService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly emailTokens: EmailTokensService,
+    private readonly config: AppConfig,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo) {
@@ -51,8 +61,13 @@ export class AuthService {
         },
         client,
       },
-      (created) => this.startSession(created, client),
+      async (created) => {
+        await this.emailTokens.queueVerification(created);
+        // Until the address is proven there is no session to hand out.
+        return this.config.mail.requireVerification ? null : this.startSession(created, client);
+      },
     );
+    this.emailTokens.deliverSoon();
     return { message: 'User registered successfully', user: toPublicUser(user), tokens };
   }
 
@@ -80,6 +95,16 @@ export class AuthService {
       throw AppError.invalidCredentials();
     }
     await this.lockout.clear(dto.email);
+    if (this.config.mail.requireVerification && !usable.emailVerified) {
+      this.audit.recordDetached({
+        userId: usable.id,
+        action: 'LOGIN_FAILED',
+        resource: 'auth',
+        details: { email: dto.email, reason: 'email_not_verified' },
+        client,
+      });
+      throw emailNotVerified();
+    }
     const rehash = this.passwords.needsRehash(usable.passwordHash)
       ? await this.passwords.hash(dto.password)
       : undefined;
@@ -152,19 +177,21 @@ export class AuthService {
       ]);
     }
     const passwordHash = await this.passwords.hash(dto.new_password);
-    await this.replacePassword(user.id, passwordHash, principal.sessionId, client);
+    await this.replacePassword(user, passwordHash, principal.sessionId, client);
+    this.emailTokens.deliverSoon();
   }
 
   @Transactional()
   private async replacePassword(
-    userId: string,
+    user: UserEntity,
     passwordHash: string,
     keepSessionId: string,
     client: ClientInfo,
   ) {
-    await this.users.setPasswordHash(userId, passwordHash);
+    await this.users.setPasswordHash(user.id, passwordHash);
+    await this.emailTokens.queuePasswordChanged(user.email);
     await this.sessions.revoke({
-      userId,
+      userId: user.id,
       scope: 'all-but',
       sessionId: keepSessionId,
       reason: 'PASSWORD_CHANGED',

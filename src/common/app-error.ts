@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'INVALID_TOKEN'
   | 'TOKEN_REUSED'
   | 'FORBIDDEN'
+  | 'EMAIL_NOT_VERIFIED'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'CONFLICT'

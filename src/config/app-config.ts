@@ -36,7 +36,12 @@ export class AppConfig {
   };
   bcryptRounds: number;
   lockout: { maxAttempts: number; durationSeconds: number };
-  rateLimits: { register: RateLimitPolicy; login: RateLimitPolicy; refresh: RateLimitPolicy };
+  rateLimits: {
+    register: RateLimitPolicy;
+    login: RateLimitPolicy;
+    refresh: RateLimitPolicy;
+    email: RateLimitPolicy;
+  };
   trustProxy: TrustProxy;
   corsOrigins: string[];
   allowedHosts: string[];
@@ -51,10 +56,29 @@ export class AppConfig {
   logLevel: string;
   admin?: { email: string; password: string };
   auditRetentionDays?: number;
+  mail: MailConfig;
   /** Bearer token required by GET /metrics; unset: the endpoint is open. */
   metricsToken?: string;
   /** Serve /metrics on this port only (its own listener), not on PORT. */
   metricsPort?: number;
+}
+
+export interface MailConfig {
+  /** Unset: development prints each message to the log; elsewhere messages wait in the outbox. */
+  smtpUrl?: string;
+  from: string;
+  productName: string;
+  /** Base of the links in mails (the product's own pages), without a trailing slash. */
+  appUrl: string;
+  passwordResetTtlSeconds: number;
+  verificationTtlSeconds: number;
+  requireVerification: boolean;
+  /** The background sender: poll interval, retry back-off, attempts, claim lease. */
+  pollIntervalMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxAttempts: number;
+  leaseSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -144,6 +168,21 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     register: parseRateLimit(vars.RATE_LIMIT_REGISTER),
     login: parseRateLimit(vars.RATE_LIMIT_LOGIN),
     refresh: parseRateLimit(vars.RATE_LIMIT_REFRESH),
+    email: parseRateLimit(vars.RATE_LIMIT_EMAIL),
+  };
+  config.mail = {
+    smtpUrl: vars.SMTP_URL,
+    from: vars.MAIL_FROM ?? `${vars.PRODUCT_NAME} <no-reply@localhost>`,
+    productName: vars.PRODUCT_NAME,
+    appUrl: vars.APP_URL.replace(/\/+$/, ''),
+    passwordResetTtlSeconds: vars.PASSWORD_RESET_TTL_SECONDS,
+    verificationTtlSeconds: vars.EMAIL_VERIFICATION_TTL_SECONDS,
+    requireVerification: vars.REQUIRE_EMAIL_VERIFICATION === 'true',
+    pollIntervalMs: vars.MAIL_POLL_INTERVAL_MS,
+    retryBaseMs: vars.MAIL_RETRY_BASE_MS,
+    retryMaxMs: vars.MAIL_RETRY_MAX_MS,
+    maxAttempts: vars.MAIL_MAX_ATTEMPTS,
+    leaseSeconds: vars.MAIL_LEASE_SECONDS,
   };
   try {
     config.trustProxy = parseTrustProxy(vars.TRUST_PROXY);

@@ -8,6 +8,7 @@ import {
   IsString,
   Matches,
   Max,
+  MaxLength,
   Min,
   MinLength,
 } from 'class-validator';
@@ -62,6 +63,9 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_REFRESH must look like 20/3600' })
   RATE_LIMIT_REFRESH = '20/3600';
+  @IsOptional()
+  @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_EMAIL must look like 5/3600' })
+  RATE_LIMIT_EMAIL = '5/3600';
 
   @IsOptional() @IsString() TRUST_PROXY?: string;
   @IsOptional() @IsString() CORS_ORIGINS?: string;
@@ -85,6 +89,23 @@ export class EnvironmentVariables {
   @IsEmail()
   ADMIN_EMAIL?: string;
   @IsOptional() @IsString() ADMIN_PASSWORD?: string;
+
+  @IsOptional()
+  @Matches(/^smtps?:\/\//, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+  @IsOptional() @IsString() @MinLength(3) MAIL_FROM?: string;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(100) PRODUCT_NAME = 'Perfect21';
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'APP_URL must be an http(s):// URL' })
+  APP_URL = 'http://localhost:3000';
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) PASSWORD_RESET_TTL_SECONDS = 1800;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) EMAIL_VERIFICATION_TTL_SECONDS = 86400;
+  @IsOptional() @IsIn(['true', 'false']) REQUIRE_EMAIL_VERIFICATION = 'false';
+  @IsOptional() @Type(() => Number) @IsInt() @Min(10) @Max(600000) MAIL_POLL_INTERVAL_MS = 2000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(10) MAIL_RETRY_BASE_MS = 5000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(10) MAIL_RETRY_MAX_MS = 3600000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) MAIL_MAX_ATTEMPTS = 10;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) MAIL_LEASE_SECONDS = 60;
 
   @IsOptional() @IsIn(['true', 'false']) MIGRATIONS_RUN = 'true';
   @IsOptional()

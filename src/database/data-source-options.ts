@@ -4,18 +4,28 @@ import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1732500000000 } from '../../migrations/1732500000000-InitialSchema';
 import { SessionRefreshTokens1732500000001 } from '../../migrations/1732500000001-SessionRefreshTokens';
 import { AuditHashChain1732600000000 } from '../../migrations/1732600000000-AuditHashChain';
+import { EmailTokensAndMailOutbox1733200000000 } from '../../migrations/1733200000000-EmailTokensAndMailOutbox';
 import { AuditLogEntity } from '../audit/audit-log.entity';
+import { EmailTokenEntity } from '../email-tokens/email-token.entity';
+import { MailOutboxEntity } from '../mail/mail-outbox.entity';
 import type { AppConfig } from '../config/app-config';
 import { SessionEntity } from '../sessions/session.entity';
 import { UserEntity } from '../users/user.entity';
 import { TimeoutSafeClient } from './pg-client';
 import { createPgliteDriver } from './pglite-driver';
 
-export const ENTITIES = [UserEntity, SessionEntity, AuditLogEntity];
+export const ENTITIES = [
+  UserEntity,
+  SessionEntity,
+  AuditLogEntity,
+  EmailTokenEntity,
+  MailOutboxEntity,
+];
 export const MIGRATIONS = [
   InitialSchema1732500000000,
   SessionRefreshTokens1732500000001,
   AuditHashChain1732600000000,
+  EmailTokensAndMailOutbox1733200000000,
 ];
 
 /**

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 export type LoginOutcome = 'success' | 'invalid_credentials' | 'locked';
+export type MailOutcome = 'sent' | 'retried' | 'failed';
 
 /** Requests no route matched share one label, so random URLs cannot explode the series count. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -53,12 +54,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly mails = new Counter({
+    name: 'mail_delivery_attempts_total',
+    help: 'Outbox delivery attempts by outcome (failed: given up, no more retries)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Zero-valued series from the start, so rate() works before the first event.
     for (const outcome of ['success', 'invalid_credentials', 'locked'] as const) {
       this.logins.inc({ outcome }, 0);
     }
+    for (const outcome of ['sent', 'retried', 'failed'] as const) this.mails.inc({ outcome }, 0);
   }
 
   observeRequest(method: string, route: string | undefined, status: number, seconds: number) {
@@ -78,6 +87,10 @@ export class MetricsService {
 
   tokenReuse() {
     this.reuses.inc();
+  }
+
+  mailDelivered(outcome: MailOutcome) {
+    this.mails.inc({ outcome });
   }
 
   /** To be called by the rate limiter each time it answers 429. */

@@ -4,13 +4,14 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import { isEmail } from 'class-validator';
 import { accountEmailProblem, normalizeEmail } from '../common/email-address';
 import { AuditService } from '../audit/audit.service';
+import { AppError } from '../common/app-error';
 import type { ClientInfo } from '../common/decorators';
 import { passwordPolicyErrors } from '../credentials/password-policy';
 import { PasswordService } from '../credentials/password.service';
 import { UpdateMeDto } from './dto/update-me.dto';
 import { UserEntity } from './user.entity';
 import { UserInputError } from './user-input.error';
-import { UsersRepository } from './users.repository';
+import { isUniqueViolation, UsersRepository } from './users.repository';
 
 export interface CreateUserInput {
   email: string;
@@ -128,6 +129,23 @@ export class UsersService {
   @Transactional()
   async setPasswordHash(id: string, passwordHash: string) {
     await this.users.update(id, { passwordHash });
+  }
+
+  /** A mailed link proved the address (verification, or a password reset sent to it). */
+  @Transactional()
+  async markEmailVerified(id: string): Promise<UserEntity> {
+    return this.users.update(id, { emailVerified: true });
+  }
+
+  /** An email change whose link was used: the new address is proven. 409 if taken meanwhile. */
+  @Transactional()
+  async switchEmail(id: string, email: string): Promise<UserEntity> {
+    try {
+      return await this.users.update(id, { email, emailVerified: true });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw AppError.conflict('Email already registered');
+      throw err;
+    }
   }
 
   @Transactional()

@@ -431,6 +431,17 @@ describe('deployment files', () => {
       expect(migrate.restart).toBe('no');
     });
 
+    it('wire every API to the MailDev mail catcher (SMTP 1025, web UI on 1080)', () => {
+      const { maildev } = compose.services;
+      expect(maildev.image).toMatch(/^maildev\/maildev(:|$)/);
+      expect(maildev.ports).toEqual(['1080:1080']);
+      for (const name of apis) {
+        expect(compose.services[name].environment?.SMTP_URL).toBe(
+          '${SMTP_URL:-smtp://maildev:1025}',
+        );
+      }
+    });
+
     it('balance nginx over exactly the API services on the port they listen on', () => {
       const expected = apis.map((api) => `${api}:${exposedPort}`).sort();
       expect(upstreamServers(nginxConf, 'api_servers').sort()).toEqual(expected);

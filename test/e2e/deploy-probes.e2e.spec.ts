@@ -30,7 +30,10 @@ describe('Kubernetes manifests match the app', () => {
   afterAll(() => t.close());
 
   it('the ConfigMap is a valid configuration whose port is the container port', () => {
-    const config = loadConfig({ ...configMap.data, JWT_SECRET_KEY: 'k8s-test-secret-0123456789abcdefghij' });
+    const config = loadConfig({
+      ...configMap.data,
+      JWT_SECRET_KEY: 'k8s-test-secret-0123456789abcdefghij',
+    });
     expect(container.ports.map((p) => p.containerPort)).toEqual([config.port, config.metricsPort]);
     expect(() => assertMetricsProtected(config)).not.toThrow();
   });

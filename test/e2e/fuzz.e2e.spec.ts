@@ -11,7 +11,9 @@ import { createTestApp, TestApp } from '../utils/test-app';
 
 const TOTAL_RUNS = Number(process.env.FUZZ_RUNS ?? 400);
 // The quick profile (npm test) is reproducible; the long one explores a new seed each run.
-const SEED = Number(process.env.FUZZ_SEED ?? (process.env.FUZZ_RUNS ? Date.now() % 2 ** 31 : 20261125));
+const SEED = Number(
+  process.env.FUZZ_SEED ?? (process.env.FUZZ_RUNS ? Date.now() % 2 ** 31 : 20261125),
+);
 const MAX_MS = 2000;
 const ADMIN = { email: 'fuzz-admin@example.com', password: 'Fz7#kQ2$wR9m-admin' };
 

@@ -25,6 +25,32 @@ describe(loadConfig.name, () => {
     });
   });
 
+  it('applies the email defaults of the contract', () => {
+    expect(loadConfig({}).mail).toMatchObject({
+      smtpUrl: undefined,
+      appUrl: 'http://localhost:3000',
+      passwordResetTtlSeconds: 1800,
+      verificationTtlSeconds: 86400,
+      requireVerification: false,
+    });
+    expect(loadConfig({}).rateLimits.email).toEqual({ limit: 5, windowSeconds: 3600 });
+    expect(loadConfig({ APP_URL: 'https://app.example.com/' }).mail.appUrl).toBe(
+      'https://app.example.com',
+    );
+  });
+
+  it.each([
+    ['SMTP_URL', 'mail.example.com:25'],
+    ['APP_URL', 'app.example.com'],
+    ['PASSWORD_RESET_TTL_SECONDS', '0'],
+    ['EMAIL_VERIFICATION_TTL_SECONDS', 'soon'],
+    ['REQUIRE_EMAIL_VERIFICATION', 'yes'],
+    ['RATE_LIMIT_EMAIL', '5 per hour'],
+    ['MAIL_MAX_ATTEMPTS', '0'],
+  ])('refuses a bad %s, naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
   it('generates a random secret outside production and says so', () => {
     const a = loadConfig({});
     const b = loadConfig({});

@@ -21,6 +21,7 @@ export const FAST_ENV: Record<string, string> = {
   RATE_LIMIT_REGISTER: '10000/3600',
   RATE_LIMIT_LOGIN: '10000/3600',
   RATE_LIMIT_REFRESH: '10000/3600',
+  RATE_LIMIT_EMAIL: '10000/3600',
 };
 
 /**

@@ -122,7 +122,12 @@ export class TokensDto {
 export class AuthResponseDto {
   @ApiProperty({ enum: ['User registered successfully', 'Login successful'] }) message: string;
   @ApiProperty({ type: UserDto }) user: UserDto;
-  @ApiProperty({ type: TokensDto }) tokens: TokensDto;
+  @ApiProperty({
+    type: TokensDto,
+    nullable: true,
+    description: 'null after register when REQUIRE_EMAIL_VERIFICATION=true',
+  })
+  tokens: TokensDto | null;
 }
 
 export class RefreshResponseDto {
