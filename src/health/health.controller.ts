@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Controller,
   Get,
   Inject,
@@ -26,6 +27,18 @@ import { REDIS } from '../store/store.module';
 
 const CHECK_TIMEOUT_MS = 1500;
 
+/** The two answers of a readiness probe (/health/ready and /health). */
+const ReadinessResponses = () =>
+  applyDecorators(
+    ApiOkResponse({
+      type: HealthCheckDto,
+      description: 'The database and Redis (when configured) answer.',
+    }),
+    ApiServiceUnavailableResponse({
+      type: HealthCheckDto,
+      description: 'The database or Redis does not answer.',
+    }),
+  );
 @ApiTags('health')
 @ApiExtraModels(HealthIndicatorDto)
 @Public()
@@ -50,28 +63,14 @@ export class HealthController {
 
   @Get('ready')
   @ApiOp({ id: 'ready', summary: 'Readiness: the database and Redis answer' })
-  @ApiOkResponse({
-    type: HealthCheckDto,
-    description: 'The database and Redis (when configured) answer.',
-  })
-  @ApiServiceUnavailableResponse({
-    type: HealthCheckDto,
-    description: 'The database or Redis does not answer.',
-  })
+  @ReadinessResponses()
   ready(@Res({ passthrough: true }) reply: FastifyReply) {
     return this.check(reply);
   }
 
   @Get()
   @ApiOp({ id: 'health', summary: 'Readiness (same as /health/ready)' })
-  @ApiOkResponse({
-    type: HealthCheckDto,
-    description: 'The database and Redis (when configured) answer.',
-  })
-  @ApiServiceUnavailableResponse({
-    type: HealthCheckDto,
-    description: 'The database or Redis does not answer.',
-  })
+  @ReadinessResponses()
   overall(@Res({ passthrough: true }) reply: FastifyReply) {
     return this.check(reply);
   }
