@@ -69,6 +69,10 @@ export class SessionEntity {
   @Column({ name: 'refresh_token_hash', type: 'varchar', length: 64, nullable: true })
   refreshTokenHash: string | null;
 
+  /** How the session was authenticated: space-separated RFC 8176 values (`pwd`, `otp`). */
+  @Column({ type: 'varchar', length: 64, default: 'pwd' })
+  amr: string;
+
   @Column({ name: 'revoked_at', type: 'timestamp with time zone', nullable: true })
   revokedAt: Date | null;
 }
