@@ -51,6 +51,10 @@ describeOnServers('outages: 503 in time, no lockout, no hidden commit', () => {
         DATABASE_URL: pgUrl.toString(),
         REDIS_URL: redisUrl.toString(),
         LOCKOUT_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+        // Room for a retry on a machine slow to recover; the window's length is not tested here.
+        REFRESH_REUSE_GRACE_SECONDS: '30',
+        // An unexpected 500 prints its error into the test output.
+        LOG_LEVEL: 'error',
       },
       storage,
     );
@@ -123,6 +127,19 @@ describeOnServers('outages: 503 in time, no lockout, no hidden commit', () => {
     }
   }
 
+  async function revokedForReuse(): Promise<number> {
+    const db = new Client({ connectionString: storage.env.DATABASE_URL });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM audit_logs WHERE action = 'TOKEN_REUSE_DETECTED'`,
+      );
+      return rows[0].n;
+    } finally {
+      await db.end();
+    }
+  }
+
   const cases: [string, () => TcpProxy, Form][] = [
     ['PostgreSQL network cut', () => pgProxy, 'blackhole'],
     ['PostgreSQL crash', () => pgProxy, 'kill'],
@@ -181,36 +198,38 @@ describeOnServers('outages: 503 in time, no lockout, no hidden commit', () => {
     timings[name] = unavailable.map((o) => o.ms);
     expect(Math.max(...unavailable.map((o) => o.ms))).toBeLessThan(2000);
 
-    // Every 2xx write is in the database; every 503'd one is not.
-    // Known gap (README "Outages"): when PostgreSQL's connection dies after it received a
-    // COMMIT but before the acknowledgement arrived, the write is committed and the client got
-    // a 503. Resolving that needs the transaction id checked afterwards (txid_status); until
-    // then the crash form reports such commits instead of failing on them.
-    const commitInDoubt = name === 'PostgreSQL crash';
+    // Every 2xx write is in the database. A 503'd write may be there only when it was in
+    // flight as PostgreSQL went away: its COMMIT arrived and the acknowledgement was lost, which
+    // nobody can tell from a lost COMMIT before answering (README "Outages"). A write that
+    // started during the outage never commits, and retrying an in-doubt refresh is safe: the
+    // grace window answers with the pair the commit made (the chains below).
+    const inDoubtPossible = proxy === pgProxy;
     const committed = await committedRequestIds();
     const writes = outcomes.filter((o) => o.kind !== 'login' || o.status !== 503);
     const hidden = writes.filter((w) => w.status === 503 && committed.has(w.requestId));
-    if (commitInDoubt) console.log(`${name}: ${hidden.length} 503'd write(s) committed`);
-    else expect(hidden).toEqual([]);
+    if (inDoubtPossible) {
+      console.log(
+        `${name}: ${hidden.length} 503'd write(s) in flight at the cut committed`,
+        hidden.map((w) => `${w.kind} ${w.ms} ms`),
+      );
+      expect(hidden.filter((w) => w.startedDuringOutage)).toEqual([]);
+    } else {
+      expect(hidden).toEqual([]);
+    }
     for (const o of outcomes.filter((w) => w.status >= 200 && w.status < 300)) {
       expect({ ...o, committed: committed.has(o.requestId) }).toMatchObject({ committed: true });
     }
 
-    // Nobody is locked by the outage, and every refresh chain is intact.
+    // Nobody is locked by the outage, every refresh chain is intact, no session was revoked.
     for (const user of users) {
-      const login = await t.http
+      await t.http
         .post('/api/auth/login')
         .send({ email: user.email, password: user.password })
         .expect(200);
       const res = await t.http.post('/api/auth/refresh').send({ refresh_token: user.refresh });
-      // A refresh whose commit was in doubt rotated the token the client still holds: go on
-      // with the fresh login's session.
-      if (commitInDoubt && res.status === 401 && hidden.length > 0) {
-        user.refresh = login.body.tokens.refresh_token;
-        continue;
-      }
       expect(res.status).toBe(200);
       user.refresh = res.body.tokens.refresh_token;
     }
+    expect(await revokedForReuse()).toBe(0);
   });
 });
