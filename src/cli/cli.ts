@@ -2,13 +2,13 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DataSource } from 'typeorm';
 import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
 import { loadDotEnv } from '../config/dotenv';
 import { CryptoModule } from '../crypto/crypto.module';
 import { SecretBox } from '../crypto/secret-box';
 import { normalizeEmail } from '../common/email-address';
-import { resealTotpSecrets } from '../mfa/reseal-secrets';
+import { MfaModule } from '../mfa/mfa.module';
+import { MfaService } from '../mfa/mfa.service';
 import { UserInputError } from '../users/user-input.error';
 import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
@@ -96,7 +96,7 @@ async function runReseal(io: CliIo): Promise<number> {
   const config = cliConfig(io);
   if (!config) return 1;
   const app = await NestFactory.createApplicationContext(
-    CliModule.forRoot(config, [CryptoModule]),
+    CliModule.forRoot(config, [CryptoModule, MfaModule]),
     {
       logger: ['error', 'warn'],
       abortOnError: false,
@@ -104,7 +104,7 @@ async function runReseal(io: CliIo): Promise<number> {
   );
   try {
     const box = app.get(SecretBox);
-    const changed = await resealTotpSecrets(app.get(DataSource).manager, box);
+    const changed = await app.get(MfaService).resealSecrets();
     io.stdout.write(`re-encrypted ${changed} TOTP secret(s) under key ${box.currentKeyId}\n`);
     return 0;
   } finally {

@@ -40,6 +40,22 @@ export class MfaCredentialsRepository {
     );
   }
 
+  async listSealedSecrets() {
+    return this.txHost.tx.query<Array<{ user_id: string; secret_encrypted: string }>>(
+      `SELECT user_id, secret_encrypted FROM mfa_totp_credentials`,
+    );
+  }
+
+  /** Replaces a sealed secret unless the row changed since it was read; true if replaced. */
+  async replaceSealedSecret(userId: string, previous: string, next: string): Promise<boolean> {
+    const [, affected] = await this.txHost.tx.query<Rows<unknown>>(
+      `UPDATE mfa_totp_credentials SET secret_encrypted = $3
+        WHERE user_id = $1 AND secret_encrypted = $2`,
+      [userId, previous, next],
+    );
+    return affected > 0;
+  }
+
   async findSealedSecret(userId: string): Promise<string | null> {
     const rows = await this.txHost.tx.query<Array<{ secret_encrypted: string }>>(
       `SELECT secret_encrypted FROM mfa_totp_credentials WHERE user_id = $1`,

@@ -13,7 +13,6 @@ import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { MfaCredentialsRepository } from './mfa-credentials.repository';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes';
-import { totpSecretContext } from './reseal-secrets';
 import { generateTotpSecret, matchingStep, otpauthUrl, TOTP_CODE } from './totp';
 
 /** A second factor as presented: a TOTP code or a recovery code. */
@@ -23,6 +22,8 @@ export interface MfaProof {
 }
 
 export type MfaMethod = 'totp' | 'recovery_code';
+
+const totpSecretContext = (userId: string) => `totp-secret:${userId}`;
 
 const notEnabled = () => AppError.conflict('Two-factor authentication is not enabled');
 const wrongCode = () => AppError.invalidMfaCode(HttpStatus.BAD_REQUEST);
@@ -44,6 +45,23 @@ export class MfaService {
     private readonly users: UsersService,
     private readonly audit: AuditService,
   ) {}
+
+  /**
+   * Finishes a key rotation: every TOTP secret not sealed with the current key is opened
+   * (with a previous key) and sealed again. A row changed meanwhile is left alone (its new
+   * value already uses the current key). Returns how many rows it re-encrypted.
+   */
+  async resealSecrets(): Promise<number> {
+    let changed = 0;
+    for (const row of await this.credentials.listSealedSecrets()) {
+      if (this.box.isCurrent(row.secret_encrypted)) continue;
+      const context = totpSecretContext(row.user_id);
+      const resealed = this.box.seal(this.box.open(row.secret_encrypted, context), context);
+      if (await this.credentials.replaceSealedSecret(row.user_id, row.secret_encrypted, resealed))
+        changed++;
+    }
+    return changed;
+  }
 
   /** A new pending secret (replacing any pending one); 409 once MFA is enabled. */
   async setup(userId: string) {
