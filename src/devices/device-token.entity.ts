@@ -1,13 +1,5 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Unique,
-} from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { CreatedAtColumn, OwnedByUser, TimestampColumn } from '../common/entity-columns';
 
 /** A device that logged in as this user; the token itself is never stored, only its SHA-256. */
 @Entity('device_tokens')
@@ -21,9 +13,7 @@ export class DeviceTokenEntity {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  // Named, not imported: the foreign key without a dependency on users/.
-  @ManyToOne('UserEntity', { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'device_tokens_user_id_fkey' })
+  @OwnedByUser('device_tokens_user_id_fkey')
   user?: object;
 
   @Column({ name: 'token_hash', type: 'varchar', length: 64 })
@@ -33,16 +23,12 @@ export class DeviceTokenEntity {
   @Column({ name: 'failed_attempts', type: 'integer', default: 0 })
   failedAttempts: number;
 
-  @CreateDateColumn({
-    name: 'created_at',
-    type: 'timestamp with time zone',
-    default: () => 'now()',
-  })
+  @CreatedAtColumn()
   createdAt: Date;
 
-  @Column({ name: 'expires_at', type: 'timestamp with time zone' })
+  @TimestampColumn('expires_at')
   expiresAt: Date;
 
-  @Column({ name: 'revoked_at', type: 'timestamp with time zone', nullable: true })
+  @TimestampColumn('revoked_at', { nullable: true })
   revokedAt: Date | null;
 }

@@ -1,14 +1,5 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryColumn,
-  PrimaryGeneratedColumn,
-  Unique,
-} from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { CreatedAtColumn, OwnedByUser, TimestampColumn } from '../common/entity-columns';
 import { UserEntity } from '../users/user.entity';
 
 /** A user's TOTP secret, sealed by SecretBox; active once `users.two_factor_enabled` is true. */
@@ -21,8 +12,7 @@ export class TotpCredentialEntity {
   })
   userId: string;
 
-  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'mfa_totp_credentials_user_id_fkey' })
+  @OwnedByUser('mfa_totp_credentials_user_id_fkey')
   user?: UserEntity;
 
   @Column({ name: 'secret_encrypted', type: 'text' })
@@ -32,11 +22,7 @@ export class TotpCredentialEntity {
   @Column({ name: 'last_step', type: 'bigint', nullable: true })
   lastStep: string | null;
 
-  @CreateDateColumn({
-    name: 'created_at',
-    type: 'timestamp with time zone',
-    default: () => 'now()',
-  })
+  @CreatedAtColumn()
   createdAt: Date;
 }
 
@@ -49,21 +35,16 @@ export class RecoveryCodeEntity {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'mfa_recovery_codes_user_id_fkey' })
+  @OwnedByUser('mfa_recovery_codes_user_id_fkey')
   user?: UserEntity;
 
   @Column({ name: 'code_hash', type: 'varchar', length: 64 })
   codeHash: string;
 
-  @Column({ name: 'used_at', type: 'timestamp with time zone', nullable: true })
+  @TimestampColumn('used_at', { nullable: true })
   usedAt: Date | null;
 
-  @CreateDateColumn({
-    name: 'created_at',
-    type: 'timestamp with time zone',
-    default: () => 'now()',
-  })
+  @CreatedAtColumn()
   createdAt: Date;
 }
 
@@ -81,27 +62,22 @@ export class MfaChallengeEntity {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'mfa_challenges_user_id_fkey' })
+  @OwnedByUser('mfa_challenges_user_id_fkey')
   user?: UserEntity;
 
   /** The trusted device the password step was made from, if any (device tokens). */
   @Column({ name: 'device_id', type: 'uuid', nullable: true })
   deviceId: string | null;
 
-  @Column({ name: 'expires_at', type: 'timestamp with time zone' })
+  @TimestampColumn('expires_at')
   expiresAt: Date;
 
   @Column({ name: 'failed_attempts', type: 'integer', default: 0 })
   failedAttempts: number;
 
-  @Column({ name: 'consumed_at', type: 'timestamp with time zone', nullable: true })
+  @TimestampColumn('consumed_at', { nullable: true })
   consumedAt: Date | null;
 
-  @CreateDateColumn({
-    name: 'created_at',
-    type: 'timestamp with time zone',
-    default: () => 'now()',
-  })
+  @CreatedAtColumn()
   createdAt: Date;
 }
