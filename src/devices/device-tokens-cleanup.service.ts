@@ -1,46 +1,19 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { PeriodicPurge } from '../common/periodic-purge';
 import { DeviceTokensRepository } from './device-tokens.repository';
 
-const INTERVAL_MS = 10 * 60 * 1000;
-/** Ended tokens stay a day, so the audit trail's device ids still point at rows for a while. */
-const GRACE_SECONDS = 24 * 60 * 60;
-const BATCH_SIZE = 1000;
-const MAX_BATCHES_PER_RUN = 10;
-
-/** Deletes expired and revoked device tokens on a timer, a bounded number of rows per run. */
+/** Deletes expired and revoked device tokens on a timer. */
 @Injectable()
-export class DeviceTokensCleanupService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('DeviceTokensCleanup');
-  private timer?: NodeJS.Timeout;
-  private running = false;
+export class DeviceTokensCleanupService extends PeriodicPurge {
+  protected readonly rows = 'ended device tokens';
+  // Ended tokens stay a day, so the audit trail's device ids still point at rows for a while.
+  protected readonly defaults = { graceSeconds: 24 * 60 * 60, batchSize: 1000, maxBatches: 10 };
 
-  constructor(private readonly tokens: DeviceTokensRepository) {}
-
-  onApplicationBootstrap() {
-    this.timer = setInterval(() => void this.runOnce(), INTERVAL_MS).unref();
+  constructor(private readonly tokens: DeviceTokensRepository) {
+    super();
   }
 
-  onModuleDestroy() {
-    clearInterval(this.timer);
-  }
-
-  /** Returns how many tokens were deleted; never throws (the next run retries). */
-  async runOnce(graceSeconds = GRACE_SECONDS): Promise<number> {
-    if (this.running) return 0;
-    this.running = true;
-    let deleted = 0;
-    try {
-      for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
-        const count = await this.tokens.purgeEnded(graceSeconds, BATCH_SIZE);
-        deleted += count;
-        if (count < BATCH_SIZE) break;
-      }
-      if (deleted > 0) this.logger.log(`deleted ${deleted} ended device tokens`);
-    } catch (err) {
-      this.logger.warn(`device token cleanup failed: ${(err as Error).message}`);
-    } finally {
-      this.running = false;
-    }
-    return deleted;
+  protected purgeEnded(graceSeconds: number, limit: number) {
+    return this.tokens.purgeEnded(graceSeconds, limit);
   }
 }

@@ -241,7 +241,7 @@ describe('device tokens', () => {
     const user = await createUser(t.http);
     const retired = await deviceOf(user);
     const live = await deviceOf(user, retired);
-    await t.app.get(DeviceTokensCleanupService).runOnce(0);
+    await t.app.get(DeviceTokensCleanupService).runOnce({ graceSeconds: 0 });
     const rows: Array<{ token_hash: string }> = await db.query(
       `SELECT token_hash FROM device_tokens WHERE user_id = $1`,
       [user.id],
