@@ -102,9 +102,9 @@ export const LAYERS: Layer[] = [
     patches: [
       {
         file: 'src/sessions/revocation.service.ts',
-        find: 'return this.store.exists(key(sessionId));',
+        find: '  isRevoked(sessionId: string, kid?: string) {\n',
         replace:
-          "return OFF('revocation-lookup') ? Promise.resolve(false) : this.store.exists(key(sessionId));",
+          "  isRevoked(sessionId: string, kid?: string) {\n    if (OFF('revocation-lookup')) return Promise.resolve(false);\n",
       },
     ],
   },
