@@ -101,7 +101,9 @@ export class AuthService {
       async (created) => {
         await this.emailTokens.queueVerification(created);
         // Until the address is proven there is no session to hand out.
-        return this.config.mail.requireVerification ? null : this.startSession(created, client, ['pwd']);
+        return this.config.mail.requireVerification
+          ? null
+          : this.startSession(created, client, ['pwd']);
       },
     );
     this.emailTokens.deliverSoon();
@@ -248,7 +250,8 @@ export class AuthService {
 
   /**
    * The login's second step: a TOTP or recovery code for the `mfa_token` of the password
-   * step. Wrong codes count towards the email's lockout like wrong passwords.
+   * step. Wrong codes count where the password step was judged: against the trusted device
+   * it came with, while that token is live, else towards the email's lockout.
    */
   async verifyMfa(dto: MfaVerifyDto, client: ClientInfo) {
     if (dto.code !== undefined && dto.recovery_code !== undefined) {
@@ -256,10 +259,14 @@ export class AuthService {
         { field: 'recovery_code', message: 'send either code or recovery_code, not both' },
       ]);
     }
-    const user = await this.users.findById(await this.mfaChallenges.userOf(dto.mfa_token));
+    const challenge = await this.mfaChallenges.find(dto.mfa_token);
+    const user = await this.users.findById(challenge.userId);
     if (!user || user.isActive === false) throw AppError.invalidToken('Invalid mfa_token');
-    const verdict = await this.lockout.reserveAttempt(user.email);
-    if (!verdict.allowed) {
+    const device = challenge.deviceId
+      ? await this.devices.reserveAttemptById(challenge.deviceId, user.id)
+      : null;
+    const verdict = device ? null : await this.lockout.reserveAttempt(user.email);
+    if (verdict && !verdict.allowed) {
       this.audit.recordDetached({
         userId: user.id,
         action: 'MFA_FAILED',
@@ -273,7 +280,10 @@ export class AuthService {
     const proof = { code: dto.code, recoveryCode: dto.recovery_code };
     const outcome = await this.mfaChallenges.redeem(dto.mfa_token, proof, client);
     if (!outcome.ok) {
-      const locked = await this.lockout.recordFailure(user.email, verdict.attempt);
+      const locked = verdict
+        ? await this.lockout.recordFailure(user.email, verdict.attempt)
+        : false;
+      const deviceRevoked = device ? await this.devices.recordFailure(device) : false;
       this.audit.recordDetached({
         userId: user.id,
         action: 'MFA_FAILED',
@@ -281,18 +291,20 @@ export class AuthService {
         details: {
           reason: 'invalid_code',
           method: dto.code !== undefined ? 'totp' : 'recovery_code',
-          attempt: verdict.attempt,
+          ...(verdict ? { attempt: verdict.attempt } : {}),
+          ...(device ? { device_id: device.id, device_attempt: device.attempt } : {}),
+          ...(deviceRevoked ? { device_revoked: true } : {}),
           challenge_failures: outcome.failures,
         },
         client,
       });
-      if (locked) this.onLocked(user.email, verdict.attempt, user, client);
+      if (verdict && locked) this.onLocked(user.email, verdict.attempt, user, client);
       this.metrics.loginAttempt('invalid_credentials');
       throw AppError.invalidMfaCode(HttpStatus.UNAUTHORIZED);
     }
     return this.finishLogin(user, client, {
       amr: ['pwd', 'otp'],
-      deviceId: outcome.deviceId ?? undefined,
+      deviceId: device?.id,
       mfaMethod: outcome.method,
     });
   }

@@ -51,6 +51,24 @@ export class DeviceTokensRepository {
     return row ? { id: row.id, userId: row.user_id, attempt: Number(row.n) } : null;
   }
 
+  /** The same count for a token known by id (the MFA step of a login that came with it). */
+  async reserveAttemptById(
+    id: string,
+    userId: string,
+    maxAttempts: number,
+  ): Promise<DeviceAttempt | null> {
+    const [rows] = await this.tokens.query<Returning<{ id: string; user_id: string; n: number }>>(
+      `UPDATE device_tokens AS d
+          SET failed_attempts = d.failed_attempts + 1
+        WHERE d.id = $1 AND d.user_id = $2
+          AND d.revoked_at IS NULL AND d.expires_at > now() AND d.failed_attempts < $3
+      RETURNING d.id, d.user_id, d.failed_attempts AS n`,
+      [id, userId, maxAttempts],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, userId: row.user_id, attempt: Number(row.n) } : null;
+  }
+
   /** Revokes the matching live tokens; returns how many. */
   async revoke(filter: { id: string } | { userId: string }): Promise<number> {
     const qb = this.tokens

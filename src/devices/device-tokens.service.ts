@@ -48,7 +48,15 @@ export class DeviceTokensService {
     return this.tokens.reserveAttempt(hashOf(token), email, this.config.lockout.maxAttempts);
   }
 
-  /** After a wrong password: returns true when this failure used the token up (it is revoked). */
+  /**
+   * Counts the second-factor attempt of a login whose password step came with device token
+   * `id`; null when that token is no longer live (the email's lockout judges instead).
+   */
+  reserveAttemptById(id: string, userId: string): Promise<DeviceAttempt | null> {
+    return this.tokens.reserveAttemptById(id, userId, this.config.lockout.maxAttempts);
+  }
+
+  /** After a wrong password or code: returns true when this failure used the token up (it is revoked). */
   async recordFailure(attempt: DeviceAttempt): Promise<boolean> {
     if (attempt.attempt < this.config.lockout.maxAttempts) return false;
     return (await this.tokens.revoke({ id: attempt.id })) > 0;

@@ -19,8 +19,7 @@ export interface MfaChallengeResponse {
 }
 
 export type RedeemOutcome =
-  | { ok: true; method: MfaMethod; deviceId: string | null }
-  | { ok: false; failures: number; tokenDead: boolean };
+  { ok: true; method: MfaMethod } | { ok: false; failures: number; tokenDead: boolean };
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 const badToken = () => AppError.invalidToken('Invalid, expired or used mfa_token');
@@ -38,7 +37,7 @@ export class MfaChallengesService {
     private readonly clock: Clock,
   ) {}
 
-  /** `deviceId`: the trusted device of the password step, handed back by `redeem`. */
+  /** `deviceId`: the trusted device of the password step, handed back by `find`. */
   async issue(userId: string, deviceId: string | null = null): Promise<MfaChallengeResponse> {
     const now = this.clock.now();
     const token = randomBytes(32).toString('base64url');
@@ -57,11 +56,11 @@ export class MfaChallengesService {
     };
   }
 
-  /** The user a live `mfa_token` belongs to; 401 INVALID_TOKEN for anything else. */
-  async userOf(token: string): Promise<string> {
+  /** The user a live `mfa_token` belongs to, and its trusted device; 401 INVALID_TOKEN else. */
+  async find(token: string): Promise<{ userId: string; deviceId: string | null }> {
     const challenge = await this.challenges.findByTokenHash(hashToken(token));
     if (!challenge || !this.isLive(challenge)) throw badToken();
-    return challenge.userId;
+    return { userId: challenge.userId, deviceId: challenge.deviceId };
   }
 
   /**
@@ -75,7 +74,7 @@ export class MfaChallengesService {
       const method = await this.mfa.consume(challenge.userId, proof, client, 'login');
       if (method) {
         await this.challenges.markConsumed(challenge.id, this.clock.now());
-        return { ok: true as const, method, deviceId: challenge.deviceId };
+        return { ok: true as const, method };
       }
       const failures = await this.challenges.countFailure(challenge.id);
       return { ok: false as const, failures, tokenDead: failures >= MFA_TOKEN_MAX_FAILURES };

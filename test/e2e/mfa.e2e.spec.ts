@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { bearer, createUser, expectErrorEnvelope, RegisteredUser } from '../utils/factories';
 import { enrolTotp, passwordStep, Secrets, TestClock } from '../utils/mfa';
+import { waitFor } from '../utils/redis-server';
 import { createTestApp, TestApp } from '../utils/test-app';
 
 const ADMIN_EMAIL = 'mfa-admin@example.com';
@@ -260,6 +261,56 @@ describe('two-factor authentication (TOTP)', () => {
       const byHash = new Map(rows.map((r) => [r.token_hash, r.revoked_at]));
       expect(byHash.get(sha256(device))).not.toBeNull();
       expect(byHash.get(sha256(next))).toBeNull();
+    });
+
+    it('a login with a device token is judged by the device in its second step too', async () => {
+      const user = await enrolledUser();
+      const first = await passwordStep(t, user.email, user.password, seen);
+      const done = await verify({
+        mfa_token: first,
+        code: seen.code(clock.code(user.secret)),
+      }).expect(200);
+      const device = seen.secret(done.body.device_token as string);
+      clock.nextStep();
+
+      // Someone who knows only the email locks it (LOCKOUT_MAX_ATTEMPTS = 7).
+      for (let i = 0; i < 7; i++) {
+        await t.http
+          .post('/api/auth/login')
+          .send({ email: user.email, password: `${user.password}x` })
+          .expect(401);
+      }
+      const locked = await t.http
+        .post('/api/auth/login')
+        .send({ email: user.email, password: user.password })
+        .expect(401);
+      expectErrorEnvelope(locked.body, 'ACCOUNT_LOCKED');
+
+      // The owner, from the known device, still gets through both steps.
+      const login = await t.http
+        .post('/api/auth/login')
+        .send({ email: user.email, password: user.password, device_token: device })
+        .expect(200);
+      const token = seen.secret(login.body.mfa_token as string);
+      const wrong = await verify({ mfa_token: token, code: '000000' }).expect(401);
+      expectErrorEnvelope(wrong.body, 'INVALID_MFA_CODE');
+      // The failure's audit row is written after the answer.
+      await waitFor(async () => (await auditOf(user.id, 'MFA_FAILED')).length === 1, 5000);
+      const [failure] = await auditOf(user.id, 'MFA_FAILED');
+      expect(failure.details).toMatchObject({ reason: 'invalid_code', device_attempt: 2 });
+      expect(failure.details).not.toHaveProperty('attempt');
+      const res = await verify({
+        mfa_token: token,
+        code: seen.code(clock.code(user.secret)),
+      }).expect(200);
+      expect(decode(res.body.tokens.access_token)).toMatchObject({ aal: 'aal2' });
+
+      // The email stays locked for everyone else.
+      const stillLocked = await t.http
+        .post('/api/auth/login')
+        .send({ email: user.email, password: user.password })
+        .expect(401);
+      expectErrorEnvelope(stillLocked.body, 'ACCOUNT_LOCKED');
     });
 
     it('never accepts a code twice: the enabling code, a replay, a parallel double use', async () => {
