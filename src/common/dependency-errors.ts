@@ -59,3 +59,11 @@ export function isDependencyDown(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The connection failed while COMMIT was in flight: PostgreSQL may have committed and only the
+ * acknowledgement was lost, which nobody can tell before answering.
+ */
+export function isCommitInDoubt(error: unknown): boolean {
+  return error instanceof QueryFailedError && /^\s*COMMIT\b/i.test(error.query);
+}

@@ -4,19 +4,12 @@ import { bearer, createUser, expectErrorEnvelope, RegisteredUser } from '../util
 import { enrolTotp, passwordStep, Secrets, TestClock } from '../utils/mfa';
 import { waitFor } from '../utils/redis-server';
 import { createTestApp, TestApp } from '../utils/test-app';
+import { captureStdout } from '../utils/stdout';
 
 const ADMIN_EMAIL = 'mfa-admin@example.com';
 const ADMIN_PASSWORD = 'Adm1n#Str0ng!pw';
 
 /** Pino writes to process.stdout: every line of the run is kept for the secrecy check. */
-function captureStdout() {
-  const chunks: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    chunks.push(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
-    return true;
-  });
-  return { text: () => chunks.join(''), restore: () => spy.mockRestore() };
-}
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
