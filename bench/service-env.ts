@@ -23,7 +23,7 @@ export function serviceEnv(storage: BenchStorage): NodeJS.ProcessEnv {
     REDIS_KEY_PREFIX: storage.redisPrefix,
     JWT_SECRET_KEY: randomBytes(48).toString('base64url'),
     JWT_ALGORITHM: 'HS256',
-    SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+    SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     BCRYPT_ROUNDS: String(BCRYPT_ROUNDS),
     RATE_LIMIT_REGISTER: '1000000/3600',
     RATE_LIMIT_LOGIN: '1000000/3600',
