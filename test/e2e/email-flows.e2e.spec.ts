@@ -418,7 +418,16 @@ describe('Email: verification, password reset, email change (real SMTP server)',
         .status,
     ).toBe(401);
     // The registration link was mailed to the old address: it no longer verifies anything.
-    const oldVerify = linkIn(await smtp.nextMailTo(user.email), '/verify-email').token;
+    // (Found by subject: the outbox does not promise the order of a user's mails.)
+    const isRegistrationMail = (m: { subject: string }) =>
+      m.subject === 'Confirm your email address for Acme Cloud';
+    const registration = await smtp.waitFor(() =>
+      smtp.mailsTo(user.email).some(isRegistrationMail),
+    );
+    const oldVerify = linkIn(
+      registration.find((m) => m.to === user.email && isRegistrationMail(m))!,
+      '/verify-email',
+    ).token;
     expectErrorEnvelope(
       (await t.http.post('/api/auth/verify-email').send({ token: oldVerify })).body,
       'INVALID_TOKEN',
