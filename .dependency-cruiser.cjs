@@ -17,7 +17,7 @@ const MAY_IMPORT = {
   mfa: ['audit', 'common', 'config', 'credentials', 'crypto', 'sessions', 'users'],
   'rate-limit': ['audit', 'common', 'config', 'metrics', 'store'],
   mail: ['common', 'config', 'metrics'],
-  'email-tokens': ['config', 'mail', 'users'],
+  'email-tokens': ['common', 'config', 'mail', 'users'],
   auth: [
     'audit',
     'common',
