@@ -1,35 +1,78 @@
 import Fastify from 'fastify';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
+import type { UserEntity } from '../src/users/user.entity';
+import { toPublicUser } from '../src/users/user.serializer';
 
 /**
- * Baseline `floor`: the raw I/O behind `GET /api/users/me` (one Redis GET, one
- * `SELECT ... WHERE id = $1` through plain `pg`, same pool size as the service) on bare
- * Fastify: the practical limit for an authenticated read on this machine.
+ * Baseline `floor`: bare Fastify doing exactly the I/O `GET /api/users/me` must do for its
+ * guarantees, driven by the same requests (the same access tokens):
+ * - one Redis round trip asking whether the token's session (or its signing key, when the
+ *   token names one) is on the shared revocation list (`EXISTS`, the service's keys);
+ * - one PostgreSQL round trip for the user, only while the session is active and unexpired
+ *   and the user active (the service's query, through plain `pg`, same pool size);
+ * - the same user object in the answer (the service's serializer).
+ * What it leaves out is everything else `me` does: the signature check, claim checks, the
+ * framework's pipeline and the response headers. Keep the SQL and keys in step with
+ * src/users/users.repository.ts and src/sessions/revocation.service.ts.
  */
+const ACTIVE_BY_SESSION = `
+  SELECT u.* FROM users u JOIN user_sessions s ON s.user_id = u.id
+   WHERE u.id = $1 AND s.id = $2 AND s.is_active IS TRUE AND s.expires_at > now()
+     AND u.is_active IS TRUE`;
+
+interface Claims {
+  sub: string;
+  sid: string;
+}
+
+/** The token's header and claims, decoded without checking the signature (the route's CPU work). */
+function decode(authorization: string | undefined): { claims: Claims; kid?: string } | null {
+  const token = /^bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  const [header, payload] = token?.split('.') ?? [];
+  if (!header || !payload) return null;
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Claims;
+  const { kid } = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as {
+    kid?: string;
+  };
+  return { claims, kid };
+}
+
+const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
 async function main() {
   const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
   const redis = new Redis(process.env.REDIS_URL ?? '', {
     keyPrefix: process.env.REDIS_KEY_PREFIX,
   });
-  const { rows } = await pool.query<{ id: string }>('SELECT id FROM users LIMIT 5000');
-  const ids = rows.map((r) => r.id);
-  let next = 0;
+  const properties = new Map<string, string>();
+  const toEntity = (row: Record<string, unknown>) => {
+    const user: Record<string, unknown> = {};
+    for (const column in row) {
+      let property = properties.get(column);
+      if (property === undefined) properties.set(column, (property = camel(column)));
+      user[property] = row[column];
+    }
+    return user as unknown as UserEntity;
+  };
 
-  const app = Fastify({ logger: false, bodyLimit: 102400, maxParamLength: 200 });
-  app.get('/floor', async () => {
-    const id = ids[next++ % ids.length];
-    const revoked = await redis.get(`revoked:sid:${id}`);
-    const result = await pool.query(
-      `SELECT id, email, first_name, last_name, phone_number, role, email_verified,
-                phone_verified, two_factor_enabled, preferences, is_active, login_count,
-                last_login, created_at, updated_at
-         FROM users WHERE id = $1`,
-      [id],
-    );
-    if (revoked) throw new Error('unexpected revocation');
-    return result.rows[0] as Record<string, unknown>;
+  const app = Fastify({ logger: false, bodyLimit: 102400, routerOptions: { maxParamLength: 200 } });
+  app.get('/api/users/me', async (request, reply) => {
+    const decoded = decode(request.headers.authorization);
+    if (!decoded) return reply.code(401).send({ error: 'unauthorized' });
+    const { claims, kid } = decoded;
+    const keys = kid
+      ? [`revoked:sid:${claims.sid}`, `revoked:kid:${kid}`]
+      : [`revoked:sid:${claims.sid}`];
+    if ((await redis.exists(...keys)) > 0) return reply.code(401).send({ error: 'revoked' });
+    const { rows } = await pool.query<Record<string, unknown>>(ACTIVE_BY_SESSION, [
+      claims.sub,
+      claims.sid,
+    ]);
+    if (!rows[0]) return reply.code(401).send({ error: 'inactive' });
+    return toPublicUser(toEntity(rows[0]));
   });
+  app.get('/ready', () => ({ status: 'ok' }));
   const close = () => {
     void app
       .close()

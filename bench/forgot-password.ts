@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { loadConfig } from '../src/config/app-config';
 import { freePort, startChild, waitReady } from './server';
 import { createBenchStorage, Seeder } from './storage';
+import { serviceEnv } from './service-env';
 
 /**
  * Does POST /api/auth/forgot-password take as long for a registered address as for an
@@ -64,20 +65,11 @@ async function main() {
   );
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
+    ...serviceEnv(storage),
     LOG_LEVEL: 'error',
-    HOST: '127.0.0.1',
     PORT: String(port),
-    DATABASE_URL: storage.databaseUrl,
-    REDIS_URL: storage.redisUrl,
-    REDIS_KEY_PREFIX: storage.redisPrefix,
-    JWT_SECRET_KEY: randomBytes(48).toString('base64url'),
     RATE_LIMIT_EMAIL: '1000000/3600',
-    MIGRATIONS_RUN: 'true',
     SMTP_URL: '', // production without SMTP: mails wait in the outbox, no sender competes
-    ADMIN_EMAIL: '',
-    ADMIN_PASSWORD: '',
   };
   const service = startChild('service', join(ROOT, 'dist', 'src', 'main.js'), env);
   try {

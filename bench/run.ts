@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as bcrypt from 'bcrypt';
 import { Client } from 'pg';
 import { loadConfig } from '../src/config/app-config';
+import { commitFacts, machineFacts, resultsFileStem } from './facts';
 import { load, loginLoad, meRequests, RefreshTokenPool } from './scenarios';
+import { BCRYPT_ROUNDS, serviceEnv as serviceEnvFor } from './service-env';
 import { Child, freePort, RssSampler, rssMb, startChild, waitReady } from './server';
 import { createBenchStorage, Seeder, SeededSession } from './storage';
 import {
@@ -14,11 +15,11 @@ import {
   formatTargets,
   RunFacts,
   ScenarioStats,
+  summarise,
   summaryLine,
 } from './summary';
 
 const PASSWORD = 'Bench-Password-1!';
-const BCRYPT_ROUNDS = 12;
 const ROOT = join(__dirname, '..', '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
 /**
@@ -31,7 +32,8 @@ interface Plan {
   seconds: number;
   warmupSeconds: number;
   loginSeconds: number;
-  rounds: number;
+  /** Times each scenario is measured; the results carry the median and the spread. */
+  runs: number;
   users: number;
   connections: number;
   twoProcesses: boolean;
@@ -41,40 +43,63 @@ const QUICK: Plan = {
   seconds: 3,
   warmupSeconds: 1,
   loginSeconds: 6,
-  rounds: 1,
+  runs: 1,
   users: 300,
   connections: 50,
   twoProcesses: false,
 };
 
 const FULL: Plan = {
-  seconds: 15,
-  warmupSeconds: 3,
-  loginSeconds: 20,
-  rounds: 3,
+  seconds: 10,
+  warmupSeconds: 2,
+  loginSeconds: 15,
+  runs: 3,
   users: 2000,
   connections: 50,
   twoProcesses: true,
 };
 
+/** `me` and `refresh` again on a service signing with each of these (its own managed keys). */
+const ALGORITHMS = (process.env.BENCH_ALGORITHMS ?? 'EdDSA,ES256')
+  .split(',')
+  .map((a) => a.trim())
+  .filter(Boolean);
+
 const log = (line = '') => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Keep in step with docker/Dockerfile and package.json's start:prod. */
-const PRODUCTION_NODE_OPTIONS = '--max-semi-space-size=16 --max-old-space-size=256';
+function planFor(args: string[]): Plan {
+  const plan = { ...(args.includes('--quick') ? QUICK : FULL) };
+  const runs = args.find((a) => a.startsWith('--runs='));
+  if (runs) plan.runs = Math.max(1, Number(runs.slice('--runs='.length)));
+  return plan;
+}
+
+interface Target {
+  suffix: string;
+  url: string;
+  me: SeededSession[];
+  refresh: RefreshTokenPool;
+}
 
 async function main() {
-  const args = new Set(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const args = new Set(argv);
   const quick = args.has('--quick');
-  const plan = quick ? QUICK : FULL;
-  const cores = availableParallelism();
+  const plan = planFor(argv);
   const startedAt = new Date();
-  const loadBefore = loadavg().map((v) => Math.round(v * 100) / 100);
+  const machine = machineFacts();
+  const code = commitFacts(ROOT);
   log(
-    `bench (${quick ? 'quick' : 'full'}): ${cores} cores, ${Math.round(totalmem() / 2 ** 30)} GB, ` +
-      `node ${process.version}, load ${loadBefore.join(' ')}, ` +
-      `JWT_ALGORITHM ${process.env.BENCH_JWT_ALGORITHM ?? 'HS256'}`,
+    `bench (${quick ? 'quick' : 'full'}, ${plan.runs} run(s) per scenario): ${machine.cores} cores, ` +
+      `${machine.mem_gb} GB, node ${process.version}, load ${machine.load_avg_before.join(' ')}, ` +
+      `commit ${code.commit_short}${code.dirty ? ' (dirty)' : ''}`,
   );
+  if (!machine.quiet) {
+    log(
+      `  warning: load average ${machine.load_avg_before[0]} on ${machine.cores} cores: not quiet`,
+    );
+  }
 
   const storage = await createBenchStorage(
     process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -82,46 +107,22 @@ async function main() {
   );
   const children: Child[] = [];
   const samplers: RssSampler[] = [];
-  const scenarios: Record<string, ScenarioStats> = {};
+  const rounds: Record<string, ScenarioStats[]> = {};
   const rssAfterRounds: number[] = [];
-  const roundsDetail: Record<string, ScenarioStats[]> = { floor: [], me: [], refresh: [] };
-  let liveDuringLogin: ScenarioStats | undefined;
+  const liveDuringLogin: ScenarioStats[] = [];
 
-  const serviceEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    METRICS_PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: storage.databaseUrl,
-    REDIS_URL: storage.redisUrl,
-    REDIS_KEY_PREFIX: storage.redisPrefix,
-    JWT_SECRET_KEY: randomBytes(48).toString('base64url'),
-    SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    // BENCH_JWT_ALGORITHM=EdDSA (or RS256, ES256): the same scenarios with managed keys.
-    JWT_ALGORITHM: process.env.BENCH_JWT_ALGORITHM ?? 'HS256',
-    BCRYPT_ROUNDS: String(BCRYPT_ROUNDS),
-    RATE_LIMIT_REGISTER: '1000000/3600',
-    RATE_LIMIT_LOGIN: '1000000/3600',
-    RATE_LIMIT_REFRESH: '1000000/3600',
-    LOCKOUT_MAX_ATTEMPTS: '1000',
-    MIGRATIONS_RUN: 'true',
-    ADMIN_EMAIL: '',
-    ADMIN_PASSWORD: '',
-  };
-  // The heap sizing production runs with (docker/Dockerfile, npm run start:prod); override to compare.
-  serviceEnv.NODE_OPTIONS = process.env.BENCH_SERVICE_NODE_OPTIONS ?? PRODUCTION_NODE_OPTIONS;
+  const serviceEnv = serviceEnvFor(storage);
   const profileDir = join(tmpdir(), 'perfect21-bench-profiles');
   const profileArgs = args.has('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   if (profileArgs.length > 0) log(`service CPU profiles go to ${profileDir}`);
 
-  const startService = async (name: string) => {
+  const startService = async (name: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []) => {
     const port = await freePort();
     const child = startChild(
       name,
       join(ROOT, 'dist', 'src', 'main.js'),
-      { ...serviceEnv, PORT: String(port) },
-      profileArgs,
+      { ...env, PORT: String(port) },
+      nodeArgs,
     );
     children.push(child);
     await waitReady(child, `http://127.0.0.1:${port}/health/ready`);
@@ -129,41 +130,56 @@ async function main() {
     return { child, url: `http://127.0.0.1:${port}` };
   };
 
-  const measure = async (
-    name: string,
-    run: (seconds: number) => Promise<ScenarioStats>,
-    seconds = plan.seconds,
-  ) => {
+  /** One measured run (after its warm-up), kept under `name` in the round-by-round record. */
+  const measure = async (name: string, run: (seconds: number) => Promise<ScenarioStats>) => {
     await run(plan.warmupSeconds);
-    const stats = await run(seconds);
+    const stats = await run(plan.seconds);
+    (rounds[name] ??= []).push(stats);
     log(
-      `  ${name.padEnd(14)} ${stats.rps.toFixed(1).padStart(9)} req/s  p50 ${stats.p50_ms} ms  ` +
+      `  ${name.padEnd(16)} ${stats.rps.toFixed(1).padStart(9)} req/s  p50 ${stats.p50_ms} ms  ` +
         `p99 ${stats.p99_ms} ms  errors ${stats.errors}`,
     );
     return stats;
   };
 
   try {
-    const service = await startService('service');
+    const service = await startService('service', serviceEnv, profileArgs);
+    // Each service creates its own signing key at start-up; the seeder signs with it.
+    const variants: { suffix: string; env: NodeJS.ProcessEnv; url: string; child: Child }[] = [];
+    for (const algorithm of ALGORITHMS) {
+      const env = { ...serviceEnv, JWT_ALGORITHM: algorithm };
+      const started = await startService(`service-${algorithm}`, env, profileArgs);
+      variants.push({ suffix: `_${algorithm.toLowerCase()}`, env, ...started });
+    }
+
     const db = new Client({ connectionString: storage.databaseUrl });
     await db.connect();
-    let meSessions: SeededSession[];
-    let refreshPool: RefreshTokenPool;
     let emails: string[];
+    const targets: Target[] = [];
+    // Each measured or warm-up refresh run can strand one token per connection.
+    const spare = plan.connections * (plan.runs * 2 + 4);
     try {
       const hash = await bcrypt.hash(PASSWORD, BCRYPT_ROUNDS);
-      const seeder = new Seeder(db, loadConfig(serviceEnv));
-      const users = await seeder.users(plan.users, hash, String(process.pid));
+      const users = await new Seeder(db, loadConfig(serviceEnv)).users(
+        plan.users,
+        hash,
+        String(process.pid),
+      );
       emails = users.map((u) => u.email);
-      meSessions = await seeder.sessions(users);
-      // Each measured or warm-up refresh run can strand one token per connection.
-      const spare = plan.connections * (plan.rounds * 2 + 4);
-      const refreshSessions = await seeder.sessions(users.slice(0, Math.min(users.length, spare)));
-      refreshPool = new RefreshTokenPool(refreshSessions.map((s) => s.refreshToken));
+      for (const { suffix, env, url } of [
+        { suffix: '', env: serviceEnv, url: service.url },
+        ...variants,
+      ]) {
+        const seeder = new Seeder(db, loadConfig(env));
+        const me = await seeder.sessions(users);
+        const refresh = await seeder.sessions(users.slice(0, Math.min(users.length, spare)));
+        const pool = new RefreshTokenPool(refresh.map((s) => s.refreshToken));
+        targets.push({ suffix, url, me, refresh: pool });
+      }
     } finally {
       await db.end();
     }
-    log(`seeded ${emails.length} users, ${meSessions.length + refreshPool.size} sessions`);
+    log(`seeded ${emails.length} users, sessions for ${targets.length} service(s)`);
 
     const helloPort = await freePort();
     const hello = startChild('hello', join(__dirname, 'hello-app.js'), {
@@ -173,10 +189,6 @@ async function main() {
     children.push(hello);
     const helloUrl = `http://127.0.0.1:${helloPort}`;
     await waitReady(hello, `${helloUrl}/hello`);
-    scenarios.hello = await measure('hello', (s) =>
-      load({ url: `${helloUrl}/hello`, seconds: s, connections: plan.connections }),
-    );
-    await hello.stop();
 
     const floorPort = await freePort();
     const floor = startChild('floor', join(__dirname, 'floor-app.js'), {
@@ -187,123 +199,139 @@ async function main() {
       REDIS_KEY_PREFIX: storage.redisPrefix,
     });
     children.push(floor);
-    const floorUrl = `http://127.0.0.1:${floorPort}/floor`;
-    await waitReady(floor, floorUrl);
-    scenarios.live = await measure('live', (s) =>
-      load({ url: `${service.url}/health/live`, seconds: s, connections: plan.connections }),
-    );
+    const floorUrl = `http://127.0.0.1:${floorPort}`;
+    await waitReady(floor, `${floorUrl}/ready`);
 
-    for (let round = 1; round <= plan.rounds; round++) {
-      if (plan.rounds > 1) log(` round ${round}/${plan.rounds}`);
-      // floor and me side by side in every round, so that a ratio sees the same machine load
-      roundsDetail.floor.push(
-        await measure('floor', (s) =>
-          load({ url: floorUrl, seconds: s, connections: plan.connections }),
-        ),
+    const primary = targets[0];
+    for (let round = 1; round <= plan.runs; round++) {
+      if (plan.runs > 1) log(` round ${round}/${plan.runs}`);
+      // Every scenario once per round, floor right before me: ratios pair runs that saw the
+      // same machine load, and drift over the rounds shows up as spread, not as bias.
+      await measure('hello', (s) =>
+        load({ url: `${helloUrl}/hello`, seconds: s, connections: plan.connections }),
       );
-      roundsDetail.me.push(
-        await measure('me', (s) =>
+      await measure('live', (s) =>
+        load({ url: `${service.url}/health/live`, seconds: s, connections: plan.connections }),
+      );
+      await measure('floor', (s) =>
+        load({
+          url: floorUrl,
+          seconds: s,
+          connections: plan.connections,
+          requests: meRequests(primary.me),
+        }),
+      );
+      for (const target of targets) {
+        await measure(`me${target.suffix}`, (s) =>
           load({
-            url: service.url,
+            url: target.url,
             seconds: s,
             connections: plan.connections,
-            requests: meRequests(meSessions),
+            requests: meRequests(target.me),
           }),
-        ),
-      );
-      roundsDetail.refresh.push(
-        await measure('refresh', (s) =>
+        );
+        await measure(`refresh${target.suffix}`, (s) =>
           load({
-            url: service.url,
+            url: target.url,
             seconds: s,
             connections: plan.connections,
-            requests: refreshPool.requests(),
+            requests: target.refresh.requests(),
           }),
-        ),
-      );
+        );
+      }
       await sleep(1000);
       rssAfterRounds.push(rssMb(service.child.pid));
       log(`  service RSS after round ${round}: ${rssAfterRounds.at(-1)?.toFixed(1)} MB`);
     }
     await floor.stop();
-    scenarios.floor = median(roundsDetail.floor);
-    scenarios.me = median(roundsDetail.me);
-    scenarios.refresh = median(roundsDetail.refresh);
+    await hello.stop();
+    for (const variant of variants) await variant.child.stop();
 
     if (plan.twoProcesses) {
-      const second = await startService('service-2');
+      const second = await startService('service-2', serviceEnv);
       const half = Math.ceil(plan.connections / 2);
-      scenarios.me_2proc = await measure('me_2proc', async (s) =>
-        combine(
-          await Promise.all(
-            [service.url, second.url].map((url) =>
-              load({ url, seconds: s, connections: half, requests: meRequests(meSessions) }),
+      for (let run = 0; run < plan.runs; run++) {
+        await measure('me_2proc', async (s) =>
+          combine(
+            await Promise.all(
+              [service.url, second.url].map((url) =>
+                load({ url, seconds: s, connections: half, requests: meRequests(primary.me) }),
+              ),
             ),
           ),
-        ),
-      );
+        );
+      }
       await second.child.stop();
     }
 
-    // In the full run the ceiling is taken before and after login and averaged (load drifts).
-    const bcryptRuns: ScenarioStats[] = [];
+    // The bcrypt ceiling is taken before and after each login run (load drifts); each login
+    // run is compared with the mean of the two around it.
     const loginWarmup = Math.max(2, plan.warmupSeconds);
-    if (plan.rounds > 1) bcryptRuns.push(await bcryptCeiling(loginWarmup, plan.loginSeconds));
-    const [login, live] = await Promise.all([
-      loginLoad({
-        url: service.url,
-        emails,
-        password: PASSWORD,
-        connections: LOGIN_CONNECTIONS,
-        warmupSeconds: loginWarmup,
-        seconds: plan.loginSeconds,
-      }),
-      (async () => {
-        await sleep(loginWarmup * 1000);
-        return load({
-          url: `${service.url}/health/live`,
+    const ceilings: ScenarioStats[] = [];
+    if (plan.runs > 1) ceilings.push(await bcryptCeiling(loginWarmup, plan.loginSeconds));
+    for (let run = 0; run < plan.runs; run++) {
+      const [login, live] = await Promise.all([
+        loginLoad({
+          url: service.url,
+          emails,
+          password: PASSWORD,
+          connections: LOGIN_CONNECTIONS,
+          warmupSeconds: loginWarmup,
           seconds: plan.loginSeconds,
-          connections: 1,
-          overallRate: 20,
-        });
-      })(),
-    ]);
-    scenarios.login = login;
-    liveDuringLogin = live;
-    log(
-      `  ${'login'.padEnd(14)} ${login.rps.toFixed(1).padStart(9)} req/s  p50 ${login.p50_ms} ms  ` +
-        `p99 ${login.p99_ms} ms  errors ${login.errors}`,
-    );
-    log(`  live during login: p50 ${live.p50_ms} ms  p99 ${live.p99_ms} ms  errors ${live.errors}`);
-
-    bcryptRuns.push(await bcryptCeiling(loginWarmup, plan.loginSeconds));
-    scenarios.bcrypt = mean(bcryptRuns);
-    log(
-      `  ${'bcrypt'.padEnd(14)} ${scenarios.bcrypt.rps.toFixed(1).padStart(9)} compares/s  ` +
-        `p50 ${scenarios.bcrypt.p50_ms} ms  p99 ${scenarios.bcrypt.p99_ms} ms`,
-    );
+        }),
+        (async () => {
+          await sleep(loginWarmup * 1000);
+          return load({
+            url: `${service.url}/health/live`,
+            seconds: plan.loginSeconds,
+            connections: 1,
+            overallRate: 20,
+          });
+        })(),
+      ]);
+      (rounds.login ??= []).push(login);
+      liveDuringLogin.push(live);
+      ceilings.push(await bcryptCeiling(loginWarmup, plan.loginSeconds));
+      const ceiling = mean(ceilings.slice(-2));
+      (rounds.bcrypt ??= []).push(ceiling);
+      log(
+        `  ${'login'.padEnd(16)} ${login.rps.toFixed(1).padStart(9)} req/s  p50 ${login.p50_ms} ms  ` +
+          `p99 ${login.p99_ms} ms  errors ${login.errors}  (bcrypt ${ceiling.rps.toFixed(1)}/s)`,
+      );
+      log(
+        `  live during login: p50 ${live.p50_ms} ms  p99 ${live.p99_ms} ms  errors ${live.errors}`,
+      );
+    }
   } finally {
     samplers.forEach((s) => s.stop());
     await Promise.all(children.map((c) => c.stop()));
     await storage.drop();
   }
 
+  const scenarios = Object.fromEntries(
+    Object.entries(rounds).map(([name, runs]) => [name, summarise(runs)]),
+  );
   const facts: RunFacts = {
-    cores,
+    cores: machine.cores,
     scenarios,
-    liveDuringLogin,
+    rounds,
+    liveDuringLogin: liveDuringLogin.length > 0 ? summarise(liveDuringLogin) : undefined,
     rssMb: Math.max(0, ...samplers.map((s) => s.peakMb)),
     rssAfterRoundsMb: rssAfterRounds,
   };
   const targets = evaluateTargets(facts);
+  const loadAfter = loadavg().map((v) => Math.round(v * 100) / 100);
   const line = summaryLine(facts, targets, {
     mode: quick ? 'quick' : 'full',
+    runs: plan.runs,
     date: startedAt.toISOString(),
+    commit: code.commit,
+    dirty: code.dirty,
     node: process.version,
     uv_threadpool_size: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
     service_node_options: serviceEnv.NODE_OPTIONS ?? null,
-    load_avg_before: loadBefore,
-    load_avg_after: loadavg().map((v) => Math.round(v * 100) / 100),
+    load_avg_before: machine.load_avg_before,
+    load_avg_after: loadAfter,
   });
 
   log();
@@ -313,19 +341,21 @@ async function main() {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(
     RESULTS_DIR,
-    `${startedAt.toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`,
+    `${resultsFileStem(startedAt, code)}${quick ? '-quick' : ''}.json`,
   );
-  writeFileSync(
-    file,
-    `${JSON.stringify({ ...line, rounds: roundsDetail, live_during_login: liveDuringLogin }, null, 2)}\n`,
-  );
+  const record = {
+    kind: 'bench',
+    ...line,
+    machine: { ...machine, load_avg_after: loadAfter },
+    target_details: targets,
+    plan,
+    algorithms: ALGORITHMS,
+    rounds,
+    live_during_login: liveDuringLogin,
+  };
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
   log(`results: ${file}`);
   log(JSON.stringify(line));
-}
-
-function median(runs: ScenarioStats[]): ScenarioStats {
-  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 function mean(runs: ScenarioStats[]): ScenarioStats {

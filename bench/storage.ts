@@ -143,7 +143,7 @@ export class Seeder {
     for (const user of users) {
       for (let i = 0; i < perUser; i++) {
         const id = randomUUID();
-        const pair = await tokens.issue(user.id, 'user', id);
+        const pair = await tokens.issue(user.id, 'user', id, ['pwd']);
         rows.push({
           id,
           userId: user.id,

@@ -95,7 +95,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       (req as typeof req & { id: string }).id = id;
       return id;
     },
-    return503OnClosing: true,
+    // A request on a connection accepted just before close() is served, not answered with
+    // Fastify's own 503 (outside the contract's envelope, and never retried by nginx for a POST).
+    return503OnClosing: false,
     frameworkErrors,
     clientErrorHandler,
   });

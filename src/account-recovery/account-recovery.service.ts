@@ -6,6 +6,7 @@ import { AppError } from '../common/app-error';
 import type { ClientInfo, Principal } from '../common/decorators';
 import { LockoutService } from '../credentials/lockout.service';
 import { PasswordService } from '../credentials/password.service';
+import { DeviceTokensService } from '../devices/device-tokens.service';
 import { EmailTokensService } from '../email-tokens/email-tokens.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { KvStore } from '../store/kv-store';
@@ -38,6 +39,7 @@ export class AccountRecoveryService {
     private readonly passwords: PasswordService,
     private readonly lockout: LockoutService,
     private readonly sessions: SessionsService,
+    private readonly devices: DeviceTokensService,
     private readonly audit: AuditService,
     private readonly store: KvStore,
   ) {}
@@ -168,12 +170,15 @@ export class AccountRecoveryService {
     await this.users.setPasswordHash(token.userId, passwordHash);
     if (token.email === token.currentEmail) await this.users.markEmailVerified(token.userId);
     await this.emailTokens.queuePasswordChanged(token.currentEmail);
+    // A known device must not keep skipping the email's lockout after the password changed.
+    const revokedDevices = await this.devices.revokeAllForUser(token.userId);
     // The revocation's audit row is the reset's: PASSWORD_RESET with revoked_sessions.
     await this.sessions.revoke({
       userId: token.userId,
       scope: 'all',
       reason: 'PASSWORD_RESET',
       resource: 'user',
+      details: { revoked_devices: revokedDevices },
       client,
     });
     return token.currentEmail;

@@ -22,6 +22,12 @@ export const AUDIT_ACTIONS = [
   'EMAIL_CHANGED',
   'SIGNING_KEY_ROTATED',
   'SIGNING_KEY_REVOKED',
+  'MFA_ENABLED',
+  'MFA_DISABLED',
+  'MFA_RESET',
+  'MFA_FAILED',
+  'MFA_RECOVERY_CODE_USED',
+  'RECOVERY_CODES_REGENERATED',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

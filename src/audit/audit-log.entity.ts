@@ -1,12 +1,5 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-} from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { CreatedAtColumn } from '../common/entity-columns';
 
 /** The guide's `audit_logs` table. */
 @Entity('audit_logs')
@@ -41,12 +34,7 @@ export class AuditLogEntity {
   @Column({ name: 'user_agent', type: 'text', nullable: true })
   userAgent: string | null;
 
-  @CreateDateColumn({
-    name: 'created_at',
-    type: 'timestamp with time zone',
-    nullable: true,
-    default: () => 'now()',
-  })
+  @CreatedAtColumn({ nullable: true })
   createdAt: Date;
 
   /** Position in the hash chain (see audit-chain.ts), NULL until sealed; bigint comes back as a string. */

@@ -10,6 +10,8 @@ import { AuditService } from './audit.service';
 
 type AuditedRequest = FastifyRequest & { user?: Principal };
 
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
 /** Refusals worth a row: credentials, permissions, ownership, conflicts. Not validation. */
 const AUDITED_FAILURES = new Set([401, 403, 404, 409]);
 
@@ -30,6 +32,9 @@ export class AuditInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<AuditedRequest>();
     const route = this.reflector.get<AuditedRoute | undefined>(AUDITED_ROUTE, context.getHandler());
+    // A read route declares no audit action and writes no row: skip the scope (client info
+    // with the proxy-aware ip, an async-context run and one more Observable per request).
+    if (!route && READ_METHODS.has(request.method)) return next.handle();
     const scope: AuditScope = {
       client: clientInfoOf(request),
       actorId: request.user?.userId,

@@ -3,20 +3,24 @@ import {
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
+  ApiExtraModels,
   ApiOkResponse,
   ApiTags,
+  getSchemaPath,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiOp } from '../common/api-operation';
 import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal, Public } from '../common/decorators';
 import { ErrorResponse } from '../common/error-response.dto';
+import { MfaChallengeDto, MfaVerifyDto } from '../mfa/dto/mfa.dto';
 import { RateLimited } from '../rate-limit/rate-limit.decorator';
 import { AuthService } from './auth.service';
 import {
   AuthResponseDto,
   ChangePasswordDto,
   LoginDto,
+  LoginResponseDto,
   RefreshDto,
   RefreshResponseDto,
   RegisterDto,
@@ -61,8 +65,18 @@ export class AuthController {
   @Public()
   @RateLimited('login')
   @HttpCode(200)
-  @ApiOkResponse({ type: AuthResponseDto })
-  @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Login refused' })
+  @ApiExtraModels(LoginResponseDto, MfaChallengeDto)
+  @ApiOkResponse({
+    description:
+      'Logged in; or, when two-factor authentication is on, the challenge for POST /api/auth/mfa/verify',
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(LoginResponseDto) }, { $ref: getSchemaPath(MfaChallengeDto) }],
+    },
+  })
+  @ApiUnauthorizedResponse({
+    type: ErrorResponse,
+    description: 'Login refused',
+  })
   login(
     @Body() dto: LoginDto,
     @ClientMeta() client: ClientInfo,
@@ -70,6 +84,33 @@ export class AuthController {
   ) {
     noStore(reply);
     return this.auth.login(dto, client);
+  }
+
+  @Post('mfa/verify')
+  @Public()
+  @RateLimited('mfa')
+  @HttpCode(200)
+  @Audit('MFA_FAILED', 'auth')
+  @ApiOp({
+    id: 'verifyMfa',
+    summary: 'Finish a login with a TOTP code or a recovery code',
+    description:
+      'Send `code` or `recovery_code`. The mfa_token is single use, lives 300 s and dies after 5 wrong codes.',
+    errors: { 401: ['INVALID_MFA_CODE', 'INVALID_TOKEN', 'ACCOUNT_LOCKED'] },
+  })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiUnauthorizedResponse({
+    type: ErrorResponse,
+    description:
+      'INVALID_MFA_CODE / INVALID_TOKEN (bad, expired or spent mfa_token) / ACCOUNT_LOCKED',
+  })
+  verifyMfa(
+    @Body() dto: MfaVerifyDto,
+    @ClientMeta() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    noStore(reply);
+    return this.auth.verifyMfa(dto, client);
   }
 
   @Post('refresh')

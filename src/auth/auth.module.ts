@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { CredentialsModule } from '../credentials/credentials.module';
+import { DevicesModule } from '../devices/devices.module';
 import { EmailTokensModule } from '../email-tokens/email-tokens.module';
+import { MfaModule } from '../mfa/mfa.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { UsersModule } from '../users/users.module';
@@ -9,6 +11,7 @@ import { AccessTokenVerifier } from './access-token.verifier';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { IntrospectionController } from './introspection.controller';
+import { RefreshGraceService } from './refresh-grace.service';
 import { TokenService } from './token.service';
 
 @Module({
@@ -19,9 +22,11 @@ import { TokenService } from './token.service';
     AuditModule,
     EmailTokensModule,
     SigningKeysModule,
+    DevicesModule,
+    MfaModule,
   ],
   controllers: [AuthController, IntrospectionController],
-  providers: [AuthService, TokenService, AccessTokenVerifier],
+  providers: [AuthService, TokenService, RefreshGraceService, AccessTokenVerifier],
   exports: [AccessTokenVerifier],
 })
 export class AuthModule {}

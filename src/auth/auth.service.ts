@@ -3,18 +3,32 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
+import { Clock } from '../common/clock';
 import type { ClientInfo, Principal } from '../common/decorators';
 import { AppConfig } from '../config/app-config';
 import { LockoutService } from '../credentials/lockout.service';
 import { PasswordService } from '../credentials/password.service';
+import { DeviceAttempt, DeviceTokensService } from '../devices/device-tokens.service';
 import { EmailTokensService } from '../email-tokens/email-tokens.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { SessionsService } from '../sessions/sessions.service';
+import { SessionsService, SupersededSession } from '../sessions/sessions.service';
 import { UserEntity } from '../users/user.entity';
 import { toPublicUser } from '../users/user.serializer';
 import { UsersService } from '../users/users.service';
+import { MfaVerifyDto } from '../mfa/dto/mfa.dto';
+import { MfaChallengesService } from '../mfa/mfa-challenges.service';
+import type { MfaMethod } from '../mfa/mfa.service';
 import { ChangePasswordDto, LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
-import { hashToken, IssuedTokens, TokenService } from './token.service';
+import { RefreshGraceService } from './refresh-grace.service';
+import {
+  amrFromColumn,
+  AuthMethod,
+  amrToColumn,
+  hashToken,
+  IssuedTokens,
+  RefreshClaims,
+  TokenService,
+} from './token.service';
 
 const accountLocked = () =>
   new AppError(
@@ -35,6 +49,25 @@ const tokenReused = () =>
     'Refresh token already used; the session has been revoked',
   );
 
+/** How long a refresh that lost the rotation race waits for the winner's pair to show up. */
+const GRACE_WAIT_MS = 1000;
+const GRACE_POLL_MS = 50;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type RefreshOutcome =
+  | { kind: 'issued'; tokens: IssuedTokens }
+  | { kind: 'invalid' }
+  | { kind: 'reused' }
+  | { kind: 'wait' };
+
+/** How a login was proven: methods (RFC 8176), the trusted device it came with, a new hash. */
+export interface LoginProof {
+  amr: AuthMethod[];
+  deviceId?: string;
+  rehash?: string;
+  mfaMethod?: MfaMethod;
+}
+
 @Injectable()
 export class AuthService {
   constructor(
@@ -46,7 +79,11 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
     private readonly emailTokens: EmailTokensService,
+    private readonly devices: DeviceTokensService,
+    private readonly grace: RefreshGraceService,
+    private readonly mfaChallenges: MfaChallengesService,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo) {
@@ -64,14 +101,67 @@ export class AuthService {
       async (created) => {
         await this.emailTokens.queueVerification(created);
         // Until the address is proven there is no session to hand out.
-        return this.config.mail.requireVerification ? null : this.startSession(created, client);
+        return this.config.mail.requireVerification
+          ? null
+          : this.startSession(created, client, ['pwd']);
       },
     );
     this.emailTokens.deliverSoon();
     return { message: 'User registered successfully', user: toPublicUser(user), tokens };
   }
 
+  /**
+   * A login that carries a live device token of this user is judged by that device's own
+   * failure count; any other login by the email's lockout.
+   */
   async login(dto: LoginDto, client: ClientInfo) {
+    const device = await this.devices.reserveAttempt(dto.device_token, dto.email);
+    return device
+      ? this.loginFromKnownDevice(dto, device, client)
+      : this.loginUnderLockout(dto, client);
+  }
+
+  /**
+   * The last step of every successful login (the password step, or the second factor after
+   * it): login count, a new session carrying `amr`, a new device token (replacing
+   * `deviceId`, the trusted device the login came with), one audit row, in one transaction.
+   * The email's lockout count is cleared only for a login judged by it: one from a known
+   * device neither counted there nor clears it.
+   */
+  async finishLogin(user: UserEntity, client: ClientInfo, how: LoginProof) {
+    if (!how.deviceId) await this.lockout.clear(user.email);
+    const result = await this.completeLogin(user.id, client, how);
+    this.metrics.loginAttempt('success');
+    return {
+      message: 'Login successful',
+      user: toPublicUser(result.user),
+      tokens: result.tokens,
+      device_token: result.deviceToken,
+    };
+  }
+
+  @Transactional()
+  private async completeLogin(userId: string, client: ClientInfo, how: LoginProof) {
+    const user = await this.users.recordLogin(userId, how.rehash);
+    const tokens = await this.startSession(user, client, how.amr);
+    const device = await this.devices.issue(user.id, how.deviceId);
+    await this.audit.record({
+      userId: user.id,
+      action: 'USER_LOGIN',
+      resource: 'auth',
+      details: {
+        amr: how.amr,
+        device_id: device.id,
+        ...(how.deviceId ? { known_device_id: how.deviceId } : {}),
+        ...(how.mfaMethod ? { mfa_method: how.mfaMethod } : {}),
+        ...(how.rehash ? { password_rehashed: true } : {}),
+      },
+      client,
+    });
+    return { user, tokens, deviceToken: device.token };
+  }
+
+  private async loginUnderLockout(dto: LoginDto, client: ClientInfo) {
     // The lookup comes first: an attempt is reserved only once the password check is sure
     // to run, so a database outage (503) never counts against the account.
     const candidate = await this.users.findByEmail(dto.email);
@@ -94,58 +184,230 @@ export class AuthService {
       this.metrics.loginAttempt('invalid_credentials');
       throw AppError.invalidCredentials();
     }
-    await this.lockout.clear(dto.email);
-    if (this.config.mail.requireVerification && !usable.emailVerified) {
-      this.audit.recordDetached({
-        userId: usable.id,
-        action: 'LOGIN_FAILED',
-        resource: 'auth',
-        details: { email: dto.email, reason: 'email_not_verified' },
-        client,
-      });
-      throw emailNotVerified();
-    }
-    const rehash = this.passwords.needsRehash(usable.passwordHash)
-      ? await this.passwords.hash(dto.password)
-      : undefined;
-    const { user, tokens } = await this.completeLogin(usable.id, rehash, client);
-    this.metrics.loginAttempt('success');
-    return { message: 'Login successful', user: toPublicUser(user), tokens };
+    return this.passwordVerified(usable, dto, client);
   }
 
-  @Transactional()
-  private async completeLogin(userId: string, rehash: string | undefined, client: ClientInfo) {
-    const user = await this.users.recordLogin(userId, rehash);
-    const tokens = await this.startSession(user, client);
-    await this.audit.record({
+  /**
+   * After the right password: with two-factor authentication on, the challenge for the
+   * second step (carrying the trusted device, if the login came with one); else the login.
+   */
+  private async passwordVerified(
+    user: UserEntity,
+    dto: LoginDto,
+    client: ClientInfo,
+    deviceId?: string,
+  ) {
+    this.assertEmailVerified(user, dto.email, client);
+    const rehash = await this.rehashIfNeeded(user, dto);
+    if (user.twoFactorEnabled) return this.requireSecondFactor(user, rehash, deviceId);
+    return this.finishLogin(user, client, { amr: ['pwd'], deviceId, rehash });
+  }
+
+  /** With MAIL_REQUIRE_VERIFICATION, no session before the address is proven. */
+  private assertEmailVerified(user: UserEntity, email: string, client: ClientInfo) {
+    if (!this.config.mail.requireVerification || user.emailVerified) return;
+    this.audit.recordDetached({
       userId: user.id,
-      action: 'USER_LOGIN',
+      action: 'LOGIN_FAILED',
       resource: 'auth',
-      details: rehash ? { password_rehashed: true } : undefined,
+      details: { email, reason: 'email_not_verified' },
       client,
     });
-    return { user, tokens };
+    throw emailNotVerified();
   }
 
-  /** Rotates the session's refresh token; a token already rotated revokes the session. */
+  /** Neither blocked by nor counted in the email's lockout; leaves its lock and count alone. */
+  private async loginFromKnownDevice(dto: LoginDto, device: DeviceAttempt, client: ClientInfo) {
+    const candidate = await this.users.findById(device.userId);
+    const usable = candidate && candidate.isActive !== false ? candidate : null;
+    const valid = await this.passwords.verify(dto.password, usable?.passwordHash ?? null);
+    if (!valid || !usable) {
+      const revoked = await this.devices.recordFailure(device);
+      this.audit.recordDetached({
+        userId: device.userId,
+        action: 'LOGIN_FAILED',
+        resource: 'auth',
+        details: {
+          email: dto.email,
+          reason: usable ? 'wrong_password' : 'inactive_user',
+          device_id: device.id,
+          device_attempt: device.attempt,
+          ...(revoked ? { device_revoked: true } : {}),
+        },
+        client,
+      });
+      this.metrics.loginAttempt('invalid_credentials');
+      throw AppError.invalidCredentials();
+    }
+    return this.passwordVerified(usable, dto, client, device.id);
+  }
+
+  private async rehashIfNeeded(user: UserEntity, dto: LoginDto) {
+    return this.passwords.needsRehash(user.passwordHash)
+      ? await this.passwords.hash(dto.password)
+      : undefined;
+  }
+
+  /**
+   * The login's second step: a TOTP or recovery code for the `mfa_token` of the password
+   * step. Wrong codes count where the password step was judged: against the trusted device
+   * it came with, while that token is live, else towards the email's lockout.
+   */
+  async verifyMfa(dto: MfaVerifyDto, client: ClientInfo) {
+    if (dto.code !== undefined && dto.recovery_code !== undefined) {
+      throw AppError.validation([
+        { field: 'recovery_code', message: 'send either code or recovery_code, not both' },
+      ]);
+    }
+    const challenge = await this.mfaChallenges.find(dto.mfa_token);
+    const user = await this.users.findById(challenge.userId);
+    if (!user || user.isActive === false) throw AppError.invalidToken('Invalid mfa_token');
+    const device = challenge.deviceId
+      ? await this.devices.reserveAttemptById(challenge.deviceId, user.id)
+      : null;
+    const verdict = device ? null : await this.lockout.reserveAttempt(user.email);
+    if (verdict && !verdict.allowed) {
+      this.audit.recordDetached({
+        userId: user.id,
+        action: 'MFA_FAILED',
+        resource: 'auth',
+        details: { reason: 'account_locked' },
+        client,
+      });
+      this.metrics.loginAttempt('locked');
+      throw accountLocked();
+    }
+    const proof = { code: dto.code, recoveryCode: dto.recovery_code };
+    const outcome = await this.mfaChallenges.redeem(dto.mfa_token, proof, client);
+    if (!outcome.ok) {
+      const locked = verdict
+        ? await this.lockout.recordFailure(user.email, verdict.attempt)
+        : false;
+      const deviceRevoked = device ? await this.devices.recordFailure(device) : false;
+      this.audit.recordDetached({
+        userId: user.id,
+        action: 'MFA_FAILED',
+        resource: 'auth',
+        details: {
+          reason: 'invalid_code',
+          method: dto.code !== undefined ? 'totp' : 'recovery_code',
+          ...(verdict ? { attempt: verdict.attempt } : {}),
+          ...(device ? { device_id: device.id, device_attempt: device.attempt } : {}),
+          ...(deviceRevoked ? { device_revoked: true } : {}),
+          challenge_failures: outcome.failures,
+        },
+        client,
+      });
+      if (verdict && locked) this.onLocked(user.email, verdict.attempt, user, client);
+      this.metrics.loginAttempt('invalid_credentials');
+      throw AppError.invalidMfaCode(HttpStatus.UNAUTHORIZED);
+    }
+    return this.finishLogin(user, client, {
+      amr: ['pwd', 'otp'],
+      deviceId: device?.id,
+      mfaMethod: outcome.method,
+    });
+  }
+
+  /**
+   * Right password, MFA on: no session yet, and the email's failure count is left as it is
+   * (only a finished login clears it), so wrong codes add up towards the lockout.
+   */
+  private async requireSecondFactor(
+    user: UserEntity,
+    rehash: string | undefined,
+    deviceId: string | undefined,
+  ) {
+    if (rehash) await this.users.setPasswordHash(user.id, rehash);
+    this.metrics.loginAttempt('mfa_required');
+    return this.mfaChallenges.issue(user.id, deviceId ?? null);
+  }
+
+  /**
+   * Rotates the session's refresh token. A validly signed refresh token that is not the
+   * session's current one was already rotated: within the grace window, and while its
+   * successor is unused, it gets the successor pair again; otherwise it is a reuse, which
+   * revokes the whole session. A racer that finds no pair yet from a rotation of the last
+   * moments retries (without holding the session row) for up to GRACE_WAIT_MS first.
+   */
   async refresh(dto: RefreshDto, client: ClientInfo): Promise<{ tokens: IssuedTokens }> {
     const { claims, kid } = await this.tokens.verifyRefresh(dto.refresh_token);
     if (kid && (await this.sessions.isSigningKeyRevoked(kid))) throw AppError.invalidToken();
-    const next = await this.tokens.issueRefresh(claims.sub, claims.sid);
+    const waitUntil = Date.now() + GRACE_WAIT_MS;
+    for (;;) {
+      const outcome = await this.tryRefresh(
+        dto.refresh_token,
+        claims,
+        client,
+        Date.now() < waitUntil,
+      );
+      switch (outcome.kind) {
+        case 'issued':
+          return { tokens: outcome.tokens };
+        case 'invalid':
+          throw AppError.invalidToken();
+        case 'reused':
+          throw tokenReused();
+        case 'wait':
+          await sleep(GRACE_POLL_MS);
+      }
+    }
+  }
+
+  @Transactional()
+  private async tryRefresh(
+    presented: string,
+    claims: RefreshClaims,
+    client: ClientInfo,
+    mayWait: boolean,
+  ): Promise<RefreshOutcome> {
     const outcome = await this.sessions.rotate(
       {
         sessionId: claims.sid,
         userId: claims.sub,
-        presentedHash: hashToken(dto.refresh_token),
-        next,
+        presentedHash: hashToken(presented),
+        issue: (notAfter) => this.tokens.issueRefresh(claims.sub, claims.sid, notAfter),
       },
       client,
     );
-    if (outcome.kind === 'reused') throw tokenReused();
-    if (outcome.kind === 'invalid') throw AppError.invalidToken();
-    return {
-      tokens: await this.tokens.withAccess(next.token, claims.sub, outcome.role, claims.sid),
-    };
+    if (outcome.kind === 'invalid') return outcome;
+    if (outcome.kind === 'superseded') {
+      return this.replayOrRevoke(presented, outcome.session, client, mayWait);
+    }
+    const { refresh } = outcome;
+    const tokens = await this.tokens.withAccess(
+      refresh.token,
+      claims.sub,
+      outcome.role,
+      claims.sid,
+      amrFromColumn(outcome.amr),
+      refresh.refreshExpiresAt,
+    );
+    // Kept before the commit: refreshes racing on this token wait on the session row and
+    // find the pair as soon as they see the rotation.
+    if (this.grace.enabled) await this.grace.keep(presented, tokens);
+    return { kind: 'issued', tokens };
+  }
+
+  /** Within the grace window, the pair the first use got, while that pair is unused. */
+  private async replayOrRevoke(
+    presented: string,
+    session: SupersededSession,
+    client: ClientInfo,
+    mayWait: boolean,
+  ): Promise<RefreshOutcome> {
+    if (this.grace.enabled) {
+      const successor = await this.grace.find(presented);
+      if (successor && hashToken(successor.refresh_token) === session.currentHash) {
+        await this.sessions.recordReplay(session, client);
+        return { kind: 'issued', tokens: successor };
+      }
+      const windowMs = (this.grace.windowSeconds + 1) * 1000;
+      const rotatedJustNow = session.rotatedAt.getTime() > Date.now() - windowMs;
+      if (!successor && rotatedJustNow && mayWait) return { kind: 'wait' };
+    }
+    await this.sessions.revokeForReuse(session, client);
+    return { kind: 'reused' };
   }
 
   async logout(principal: Principal, client: ClientInfo) {
@@ -159,16 +421,23 @@ export class AuthService {
     });
   }
 
+  /** Every session and every device token of the user. */
+  @Transactional()
   async logoutAll(principal: Principal, client: ClientInfo) {
+    const revokedDevices = await this.devices.revokeAllForUser(principal.userId);
     await this.sessions.revoke({
       userId: principal.userId,
       scope: 'all',
       reason: 'LOGOUT_ALL',
+      details: { revoked_devices: revokedDevices },
       client,
     });
   }
 
-  /** Verifies the current password; keeps the calling session, revokes every other one. */
+  /**
+   * Verifies the current password; keeps the calling session, revokes every other one and
+   * every device token (the next login from any device counts against the email again).
+   */
   async changePassword(principal: Principal, dto: ChangePasswordDto, client: ClientInfo) {
     const user = await this.users.findById(principal.userId);
     if (!user || !(await this.passwords.verify(dto.current_password, user.passwordHash))) {
@@ -193,27 +462,34 @@ export class AuthService {
   ) {
     await this.users.setPasswordHash(user.id, passwordHash);
     await this.emailTokens.queuePasswordChanged(user.email);
+    const revokedDevices = await this.devices.revokeAllForUser(user.id);
     await this.sessions.revoke({
       userId: user.id,
       scope: 'all-but',
       sessionId: keepSessionId,
       reason: 'PASSWORD_CHANGED',
       resource: 'user',
+      details: { revoked_devices: revokedDevices },
       client,
     });
   }
 
-  private async startSession(user: UserEntity, client: ClientInfo) {
+  private async startSession(user: UserEntity, client: ClientInfo, amr: AuthMethod[]) {
     const sessionId = randomUUID();
-    const pair = await this.tokens.issue(user.id, user.role ?? 'user', sessionId);
+    // created_at starts the absolute lifetime, on the same clock as the tokens' exp.
+    const createdAt = this.clock.now();
+    const endsAt = new Date(createdAt.getTime() + this.config.sessions.maxLifetimeSeconds * 1000);
+    const pair = await this.tokens.issue(user.id, user.role ?? 'user', sessionId, amr, endsAt);
     await this.sessions.start({
       id: sessionId,
+      createdAt,
       userId: user.id,
       jti: pair.refreshJti,
       refreshTokenHash: pair.refreshTokenHash,
       expiresAt: pair.refreshExpiresAt,
       ipAddress: client.ip || null,
       userAgent: client.userAgent,
+      amr: amrToColumn(amr),
     });
     return pair.tokens;
   }
@@ -237,15 +513,17 @@ export class AuthService {
       details: { email, reason, attempt },
       client,
     });
-    if (locked) {
-      this.metrics.lockout();
-      this.audit.recordDetached({
-        userId: user?.id ?? null,
-        action: 'ACCOUNT_LOCKED',
-        resource: 'auth',
-        details: { email, attempts: attempt },
-        client,
-      });
-    }
+    if (locked) this.onLocked(email, attempt, user, client);
+  }
+
+  private onLocked(email: string, attempt: number, user: UserEntity | null, client: ClientInfo) {
+    this.metrics.lockout();
+    this.audit.recordDetached({
+      userId: user?.id ?? null,
+      action: 'ACCOUNT_LOCKED',
+      resource: 'auth',
+      details: { email, attempts: attempt },
+      client,
+    });
   }
 }

@@ -17,17 +17,32 @@ import type { Role } from '../common/roles';
 /** Our tokens are ~500 characters; anything far larger is refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
 
+/** RFC 8176 authentication method references this service issues. */
+export type AuthMethod = 'pwd' | 'otp';
+export type AssuranceLevel = 'aal1' | 'aal2';
+
+/** NIST SP 800-63B: a password alone is AAL1; with a second factor (TOTP), AAL2. */
+export const aalOf = (amr: readonly AuthMethod[]): AssuranceLevel =>
+  amr.includes('otp') ? 'aal2' : 'aal1';
+
+/** The session row stores `amr` space-separated (`"pwd otp"`). */
+export const amrToColumn = (amr: readonly AuthMethod[]) => amr.join(' ');
+export const amrFromColumn = (value: string | null | undefined): AuthMethod[] =>
+  (value || 'pwd').split(' ').filter((m): m is AuthMethod => m === 'pwd' || m === 'otp');
+
 export interface AccessClaims {
   sub: string;
   role: Role;
   type: 'access';
+  /** Absent in tokens issued before two-factor authentication existed (a password alone). */
+  amr?: AuthMethod[];
+  aal?: AssuranceLevel;
   sid: string;
   jti: string;
   iat: number;
   exp: number;
   iss: string;
   aud: string | string[];
-  aal?: string;
 }
 
 export interface RefreshClaims {
@@ -59,6 +74,8 @@ export interface TokenPair {
   refreshTokenHash: string;
   refreshExpiresAt: Date;
 }
+
+const nowSeconds = (clock: Clock) => Math.floor(clock.now().getTime() / 1000);
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -147,52 +164,84 @@ export class TokenService {
     }
   }
 
-  /** Signs an access + refresh pair for a session; the refresh token's hash is what gets stored. */
-  async issue(userId: string, role: Role, sessionId: string): Promise<TokenPair> {
+  /**
+   * Signs an access + refresh pair for a session; the refresh token's hash is what gets stored.
+   * Neither token outlives `notAfter` (the session's absolute end).
+   */
+  async issue(
+    userId: string,
+    role: Role,
+    sessionId: string,
+    amr: AuthMethod[],
+    notAfter?: Date,
+  ): Promise<TokenPair> {
     const signer = await this.signer();
-    const refresh = await this.issueRefresh(userId, sessionId, signer);
+    const refresh = await this.issueRefresh(userId, sessionId, notAfter, signer);
     return {
       ...refresh,
-      tokens: await this.withAccess(refresh.token, userId, role, sessionId, signer),
+      tokens: await this.withAccess(
+        refresh.token,
+        userId,
+        role,
+        sessionId,
+        amr,
+        refresh.refreshExpiresAt,
+        signer,
+      ),
     };
   }
 
-  /** A session's next refresh token; only its hash is stored. */
-  async issueRefresh(userId: string, sessionId: string, signer?: Signer): Promise<RefreshToken> {
-    const { refreshTtlSeconds } = this.config.jwt;
+  /** A session's next refresh token, expiring at `notAfter` at the latest; only its hash is stored. */
+  async issueRefresh(
+    userId: string,
+    sessionId: string,
+    notAfter?: Date,
+    signer?: Signer,
+  ): Promise<RefreshToken> {
+    const exp = this.expiry(this.config.jwt.refreshTtlSeconds, notAfter);
     const refreshJti = randomUUID();
     const token = await this.sign(
       { sub: userId, type: 'refresh', sid: sessionId, jti: refreshJti },
-      refreshTtlSeconds,
+      exp,
       signer,
     );
     return {
       token,
       refreshJti,
       refreshTokenHash: hashToken(token),
-      refreshExpiresAt: new Date(this.clock.now().getTime() + refreshTtlSeconds * 1000),
+      refreshExpiresAt: new Date(exp * 1000),
     };
   }
 
-  /** The token response: a fresh access token next to `refreshToken`. */
+  /** The token response: a fresh access token (expiring at `notAfter` at the latest) next to `refreshToken`. */
   async withAccess(
     refreshToken: string,
     userId: string,
     role: Role,
     sessionId: string,
+    amr: AuthMethod[],
+    notAfter?: Date,
     signer?: Signer,
   ): Promise<IssuedTokens> {
-    const { accessTtlSeconds } = this.config.jwt;
+    const exp = this.expiry(this.config.jwt.accessTtlSeconds, notAfter);
     const access = await this.sign(
-      { sub: userId, role, type: 'access', sid: sessionId, jti: randomUUID() },
-      accessTtlSeconds,
+      {
+        sub: userId,
+        role,
+        type: 'access',
+        sid: sessionId,
+        jti: randomUUID(),
+        amr,
+        aal: aalOf(amr),
+      },
+      exp,
       signer,
     );
     return {
       access_token: access,
       refresh_token: refreshToken,
       token_type: 'Bearer',
-      expires_in: accessTtlSeconds,
+      expires_in: Math.max(0, exp - nowSeconds(this.clock)),
     };
   }
 
@@ -272,13 +321,18 @@ export class TokenService {
     return { key, header: { alg: algorithm, typ: 'JWT', kid } };
   }
 
-  private async sign(claims: JWTPayload, ttlSeconds: number, signer?: Signer): Promise<string> {
+  /** `exp` (seconds since the epoch): `ttlSeconds` from now, but never after `notAfter`. */
+  private expiry(ttlSeconds: number, notAfter?: Date): number {
+    const exp = nowSeconds(this.clock) + ttlSeconds;
+    return notAfter ? Math.min(exp, Math.floor(notAfter.getTime() / 1000)) : exp;
+  }
+
+  private async sign(claims: JWTPayload, exp: number, signer?: Signer): Promise<string> {
     const { key, header } = signer ?? (await this.signer());
-    const now = Math.floor(this.clock.now().getTime() / 1000);
     return new SignJWT(claims)
       .setProtectedHeader(header)
-      .setIssuedAt(now)
-      .setExpirationTime(now + ttlSeconds)
+      .setIssuedAt(nowSeconds(this.clock))
+      .setExpirationTime(exp)
       .setIssuer(this.config.jwt.issuer)
       .setAudience(this.config.jwt.audience)
       .sign(key);

@@ -2,9 +2,13 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, loadConfig } from '../config/app-config';
+import { AppConfig, ConfigError, loadConfig } from '../config/app-config';
 import { loadDotEnv } from '../config/dotenv';
+import { CryptoModule } from '../crypto/crypto.module';
+import { SecretBox } from '../crypto/secret-box';
 import { normalizeEmail } from '../common/email-address';
+import { MfaModule } from '../mfa/mfa.module';
+import { MfaService } from '../mfa/mfa.service';
 import { UserInputError } from '../users/user-input.error';
 import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
@@ -16,6 +20,9 @@ const USAGE = `usage: npm run cli -- create-admin --email <email>
   The password is read from the ADMIN_PASSWORD environment variable, or else from stdin
   (prompted without echo on a terminal). It is never accepted as an argument.
   Storage comes from the service's configuration: DATABASE_URL, or DATA_DIR (embedded).
+       npm run cli -- secrets reseal
+  Re-encrypts every secret at rest under SECRETS_ENCRYPTION_KEY (the last step of a key
+  rotation; SECRETS_ENCRYPTION_KEYS_PREVIOUS must still hold the old key).
 ${KEYS_USAGE}`;
 
 export type { CliIo } from './cli-io';
@@ -24,16 +31,10 @@ export type { CliIo } from './cli-io';
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'keys') {
-    let keysConfig;
-    try {
-      keysConfig = loadConfig({ ...io.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      io.stderr.write(`${err.message}\n`);
-      return 1;
-    }
-    return runKeysCommand(rest, keysConfig, io);
+    const config = cliConfig(io);
+    return config ? runKeysCommand(rest, config, io) : 1;
   }
+  if (command === 'secrets' && rest.length === 1 && rest[0] === 'reseal') return runReseal(io);
   if (command !== 'create-admin') {
     io.stderr.write(`${USAGE}\n`);
     return 2;
@@ -48,15 +49,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  let config;
-  try {
-    // ADMIN_* are this command's inputs, not the service's start-up admin.
-    config = loadConfig({ ...io.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    io.stderr.write(`${err.message}\n`);
-    return 1;
-  }
+  const config = cliConfig(io);
+  if (!config) return 1;
   const password = io.env.ADMIN_PASSWORD || (await readPassword(io));
   if (!password) {
     io.stderr.write('no password given (stdin was empty and ADMIN_PASSWORD is unset)\n');
@@ -82,6 +76,37 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (!(err instanceof UserInputError)) throw err;
     io.stderr.write(`${err.field} rejected: ${err.message}\n`);
     return 1;
+  } finally {
+    await app.close();
+  }
+}
+
+/** The service's configuration; ADMIN_* are create-admin's inputs, not the start-up admin. */
+function cliConfig(io: CliIo): AppConfig | null {
+  try {
+    return loadConfig({ ...io.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.stderr.write(`${err.message}\n`);
+    return null;
+  }
+}
+
+async function runReseal(io: CliIo): Promise<number> {
+  const config = cliConfig(io);
+  if (!config) return 1;
+  const app = await NestFactory.createApplicationContext(
+    CliModule.forRoot(config, [CryptoModule, MfaModule]),
+    {
+      logger: ['error', 'warn'],
+      abortOnError: false,
+    },
+  );
+  try {
+    const box = app.get(SecretBox);
+    const changed = await app.get(MfaService).resealSecrets();
+    io.stdout.write(`re-encrypted ${changed} TOTP secret(s) under key ${box.currentKeyId}\n`);
+    return 0;
   } finally {
     await app.close();
   }

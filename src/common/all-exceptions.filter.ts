@@ -9,7 +9,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { AppError, ErrorCode } from './app-error';
-import { isDependencyDown } from './dependency-errors';
+import { isCommitInDoubt, isDependencyDown } from './dependency-errors';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
@@ -57,7 +57,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return new AppError(HttpStatus.BAD_REQUEST, 'BAD_REQUEST', 'Request aborted');
     }
     if (isDependencyDown(exception)) {
-      this.logger.warn({ reqId: request.id, err: describe(exception) }, 'dependency unavailable');
+      const message = isCommitInDoubt(exception)
+        ? 'dependency unavailable during COMMIT: the write may have committed'
+        : 'dependency unavailable';
+      this.logger.warn({ reqId: request.id, err: describe(exception) }, message);
       return AppError.unavailable();
     }
     if (isBadInputForDatabase(exception))

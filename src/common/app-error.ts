@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'ACCOUNT_LOCKED'
   | 'INVALID_TOKEN'
   | 'TOKEN_REUSED'
+  | 'INVALID_MFA_CODE'
   | 'FORBIDDEN'
   | 'EMAIL_NOT_VERIFIED'
   | 'NOT_FOUND'
@@ -69,6 +70,10 @@ export class AppError extends Error {
   }
   static invalidToken(message = 'Invalid or expired refresh token') {
     return new AppError(HttpStatus.UNAUTHORIZED, 'INVALID_TOKEN', message);
+  }
+  /** 401 on the login's second step, 400 on the authenticated MFA routes (contract). */
+  static invalidMfaCode(status: HttpStatus.BAD_REQUEST | HttpStatus.UNAUTHORIZED) {
+    return new AppError(status, 'INVALID_MFA_CODE', 'Invalid authentication code');
   }
   static forbidden(message = 'Insufficient permissions') {
     return new AppError(HttpStatus.FORBIDDEN, 'FORBIDDEN', message);

@@ -7,9 +7,9 @@ import { Injectable } from '@nestjs/common';
 export const CLOCK_LEEWAY_SECONDS = 5;
 
 /**
- * The time that time-based rules read (token timestamps, key rotation, TOTP steps). One
- * injectable provider, so tests move time by replacing `now` on the app's instance instead
- * of sleeping.
+ * The time that time-based rules read (token timestamps, key rotation, TOTP steps, MFA
+ * challenge expiry). One injectable provider, so tests move time by replacing `now` on the
+ * app's instance instead of sleeping.
  */
 @Injectable()
 export class Clock {

@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 
 const CONNECTION_ERROR_CODES = new Set([
   'ECONNREFUSED',
@@ -46,6 +46,9 @@ export function isDependencyDown(error: unknown): boolean {
     };
     if (err.code && CONNECTION_ERROR_CODES.has(err.code)) return true;
     if (err.name === 'MaxRetriesPerRequestError') return true;
+    // TypeORM releases a query runner whose connection emitted 'error' (reset, server gone),
+    // so a transaction's next statement after the connection died reports this instead.
+    if (current instanceof QueryRunnerAlreadyReleasedError) return true;
     if (
       typeof err.message === 'string' &&
       CONNECTION_MESSAGES.some((m) => err.message!.includes(m))
@@ -55,4 +58,12 @@ export function isDependencyDown(error: unknown): boolean {
       current instanceof QueryFailedError ? err.driverError : (err as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/**
+ * The connection failed while COMMIT was in flight: PostgreSQL may have committed and only the
+ * acknowledgement was lost, which nobody can tell before answering.
+ */
+export function isCommitInDoubt(error: unknown): boolean {
+  return error instanceof QueryFailedError && /^\s*COMMIT\b/i.test(error.query);
 }

@@ -15,6 +15,12 @@ export const REDACTED_PATHS = [
   '*.refresh_token',
   '*.password_hash',
   '*.token',
+  '*.mfa_token',
+  '*.code',
+  '*.recovery_code',
+  '*.recovery_codes',
+  '*.secret',
+  '*.otpauth_url',
 ];
 
 type LoggedRequest = IncomingMessage & {

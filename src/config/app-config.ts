@@ -49,11 +49,18 @@ export class AppConfig {
   publicUrl: string;
   bcryptRounds: number;
   lockout: { maxAttempts: number; durationSeconds: number };
+  sessions: {
+    /** 0: a rotated refresh token presented again is always a reuse. */
+    reuseGraceSeconds: number;
+    maxLifetimeSeconds: number;
+    deviceTokenTtlSeconds: number;
+  };
   rateLimits: {
     register: RateLimitPolicy;
     login: RateLimitPolicy;
     refresh: RateLimitPolicy;
     email: RateLimitPolicy;
+    mfa: RateLimitPolicy;
   };
   trustProxy: TrustProxy;
   corsOrigins: string[];
@@ -72,6 +79,7 @@ export class AppConfig {
   mail: MailConfig;
   /** Keys of secrets at rest: `key` encrypts (unset outside production: see CryptoModule). */
   secrets: { key?: string; previousKeys: string[] };
+  totpIssuer: string;
   /** Bearer token required by GET /metrics; unset: the endpoint is open. */
   metricsToken?: string;
   /** Serve /metrics on this port only (its own listener), not on PORT. */
@@ -133,6 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       'Invalid configuration:\n  JWT_SECRET_KEY: still the example placeholder; generate one (openssl rand -base64 48)',
     );
   }
+  if (vars.NODE_ENV === 'production' && !vars.SECRETS_ENCRYPTION_KEY) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SECRETS_ENCRYPTION_KEY: required when NODE_ENV=production (openssl rand -base64 32)',
+    );
+  }
   if (vars.HTTP_HEADERS_TIMEOUT_SECONDS > vars.HTTP_REQUEST_TIMEOUT_SECONDS) {
     throw new ConfigError(
       'Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_SECONDS: must not exceed HTTP_REQUEST_TIMEOUT_SECONDS',
@@ -144,15 +157,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     vars.METRICS_PORT === vars.PORT
   ) {
     throw new ConfigError('Invalid configuration:\n  METRICS_PORT: must differ from PORT');
-  }
-  if (
-    vars.NODE_ENV === 'production' &&
-    !vars.SECRETS_ENCRYPTION_KEY &&
-    (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(vars.JWT_ALGORITHM)
-  ) {
-    throw new ConfigError(
-      `Invalid configuration:\n  SECRETS_ENCRYPTION_KEY: required when NODE_ENV=production and JWT_ALGORITHM=${vars.JWT_ALGORITHM} (openssl rand -base64 32)`,
-    );
   }
   if (vars.JWT_KEY_PREPUBLISH_SECONDS > vars.JWT_KEY_ROTATION_SECONDS) {
     throw new ConfigError(
@@ -200,11 +204,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     maxAttempts: vars.LOCKOUT_MAX_ATTEMPTS,
     durationSeconds: vars.LOCKOUT_DURATION_SECONDS,
   };
+  config.sessions = {
+    reuseGraceSeconds: vars.REFRESH_REUSE_GRACE_SECONDS,
+    maxLifetimeSeconds: vars.SESSION_MAX_LIFETIME_SECONDS,
+    deviceTokenTtlSeconds: vars.DEVICE_TOKEN_TTL_SECONDS,
+  };
   config.rateLimits = {
     register: parseRateLimit(vars.RATE_LIMIT_REGISTER),
     login: parseRateLimit(vars.RATE_LIMIT_LOGIN),
     refresh: parseRateLimit(vars.RATE_LIMIT_REFRESH),
     email: parseRateLimit(vars.RATE_LIMIT_EMAIL),
+    mfa: parseRateLimit(vars.RATE_LIMIT_MFA),
   };
   config.mail = {
     smtpUrl: vars.SMTP_URL,
@@ -240,11 +250,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   config.auditRetentionDays = vars.AUDIT_RETENTION_DAYS;
   config.metricsToken = vars.METRICS_TOKEN;
-  config.metricsPort = vars.METRICS_PORT;
   config.secrets = {
     key: vars.SECRETS_ENCRYPTION_KEY,
     previousKeys: list(vars.SECRETS_ENCRYPTION_KEYS_PREVIOUS),
   };
+  config.totpIssuer = vars.TOTP_ISSUER;
+  config.metricsPort = vars.METRICS_PORT;
   return config;
 }
 

@@ -77,6 +77,10 @@ export class EnvironmentVariables {
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) LOCKOUT_MAX_ATTEMPTS = 5;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) LOCKOUT_DURATION_SECONDS = 1800;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) REFRESH_REUSE_GRACE_SECONDS = 10;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) SESSION_MAX_LIFETIME_SECONDS = 2592000;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) DEVICE_TOKEN_TTL_SECONDS = 7776000;
   @IsOptional()
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_REGISTER must look like 5/3600' })
   RATE_LIMIT_REGISTER = '5/3600';
@@ -89,6 +93,9 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_EMAIL must look like 5/3600' })
   RATE_LIMIT_EMAIL = '5/3600';
+  @IsOptional()
+  @Matches(RATE_LIMIT, { message: 'RATE_LIMIT_MFA must look like 10/3600' })
+  RATE_LIMIT_MFA = '10/3600';
 
   @IsOptional() @IsString() TRUST_PROXY?: string;
   @IsOptional() @IsString() CORS_ORIGINS?: string;
@@ -154,6 +161,7 @@ export class EnvironmentVariables {
       'SECRETS_ENCRYPTION_KEYS_PREVIOUS must be a comma-separated list of 32-byte base64 keys',
   })
   SECRETS_ENCRYPTION_KEYS_PREVIOUS?: string;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(64) TOTP_ISSUER = 'Perfect21';
 
   @IsOptional()
   @IsString()

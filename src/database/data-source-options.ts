@@ -5,11 +5,15 @@ import { InitialSchema1732500000000 } from '../../migrations/1732500000000-Initi
 import { SessionRefreshTokens1732500000001 } from '../../migrations/1732500000001-SessionRefreshTokens';
 import { AuditHashChain1732600000000 } from '../../migrations/1732600000000-AuditHashChain';
 import { EmailTokensAndMailOutbox1733200000000 } from '../../migrations/1733200000000-EmailTokensAndMailOutbox';
+import { TwoFactorAuthentication1733300000000 } from '../../migrations/1733300000000-TwoFactorAuthentication';
 import { SigningKeys1733400000000 } from '../../migrations/1733400000000-SigningKeys';
+import { DeviceTokens1733500000000 } from '../../migrations/1733500000000-DeviceTokens';
 import { AuditLogEntity } from '../audit/audit-log.entity';
 import { EmailTokenEntity } from '../email-tokens/email-token.entity';
 import { MailOutboxEntity } from '../mail/mail-outbox.entity';
 import type { AppConfig } from '../config/app-config';
+import { DeviceTokenEntity } from '../devices/device-token.entity';
+import { MfaChallengeEntity, RecoveryCodeEntity, TotpCredentialEntity } from '../mfa/mfa.entities';
 import { SessionEntity } from '../sessions/session.entity';
 import { SigningKeyEntity } from '../signing-keys/signing-key.entity';
 import { UserEntity } from '../users/user.entity';
@@ -23,13 +27,19 @@ export const ENTITIES = [
   EmailTokenEntity,
   MailOutboxEntity,
   SigningKeyEntity,
+  DeviceTokenEntity,
+  TotpCredentialEntity,
+  RecoveryCodeEntity,
+  MfaChallengeEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1732500000000,
   SessionRefreshTokens1732500000001,
   AuditHashChain1732600000000,
   EmailTokensAndMailOutbox1733200000000,
+  TwoFactorAuthentication1733300000000,
   SigningKeys1733400000000,
+  DeviceTokens1733500000000,
 ];
 
 /**

@@ -1,14 +1,5 @@
-import {
-  Check,
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Unique,
-} from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { CreatedAtColumn, OwnedByUser, TimestampColumn } from '../common/entity-columns';
 import { UserEntity } from '../users/user.entity';
 
 export const EMAIL_TOKEN_KINDS = ['verify_email', 'password_reset', 'email_change'] as const;
@@ -29,8 +20,7 @@ export class EmailTokenEntity {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'email_tokens_user_id_fkey' })
+  @OwnedByUser('email_tokens_user_id_fkey')
   user?: UserEntity;
 
   @Column({ type: 'varchar', length: 20 })
@@ -45,16 +35,12 @@ export class EmailTokenEntity {
   @Column({ name: 'new_email', type: 'varchar', length: 255, nullable: true })
   newEmail: string | null;
 
-  @Column({ name: 'expires_at', type: 'timestamp with time zone' })
+  @TimestampColumn('expires_at')
   expiresAt: Date;
 
-  @Column({ name: 'used_at', type: 'timestamp with time zone', nullable: true })
+  @TimestampColumn('used_at', { nullable: true })
   usedAt: Date | null;
 
-  @CreateDateColumn({
-    name: 'created_at',
-    type: 'timestamp with time zone',
-    default: () => 'now()',
-  })
+  @CreatedAtColumn()
   createdAt: Date;
 }

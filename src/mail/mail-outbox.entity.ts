@@ -1,4 +1,5 @@
-import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { CreatedAtColumn, TimestampColumn } from '../common/entity-columns';
 
 export type MailStatus = 'pending' | 'sent' | 'failed';
 
@@ -32,19 +33,15 @@ export class MailOutboxEntity {
   @Column({ type: 'integer', default: 0 })
   attempts: number;
 
-  @Column({ name: 'next_attempt_at', type: 'timestamp with time zone', default: () => 'now()' })
+  @TimestampColumn('next_attempt_at', { default: () => 'now()' })
   nextAttemptAt: Date;
 
   @Column({ name: 'last_error', type: 'varchar', length: 255, nullable: true })
   lastError: string | null;
 
-  @CreateDateColumn({
-    name: 'created_at',
-    type: 'timestamp with time zone',
-    default: () => 'now()',
-  })
+  @CreatedAtColumn()
   createdAt: Date;
 
-  @Column({ name: 'sent_at', type: 'timestamp with time zone', nullable: true })
+  @TimestampColumn('sent_at', { nullable: true })
   sentAt: Date | null;
 }

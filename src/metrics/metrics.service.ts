@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-export type LoginOutcome = 'success' | 'invalid_credentials' | 'locked';
+export type LoginOutcome = 'success' | 'invalid_credentials' | 'locked' | 'mfa_required';
 export type MailOutcome = 'sent' | 'retried' | 'failed';
 
 /** Requests no route matched share one label, so random URLs cannot explode the series count. */
@@ -64,7 +64,7 @@ export class MetricsService {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Zero-valued series from the start, so rate() works before the first event.
-    for (const outcome of ['success', 'invalid_credentials', 'locked'] as const) {
+    for (const outcome of ['success', 'invalid_credentials', 'locked', 'mfa_required'] as const) {
       this.logins.inc({ outcome }, 0);
     }
     for (const outcome of ['sent', 'retried', 'failed'] as const) this.mails.inc({ outcome }, 0);

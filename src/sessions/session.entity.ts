@@ -1,14 +1,5 @@
-import {
-  Check,
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  Unique,
-} from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { CreatedAtColumn, OwnedByUser, TimestampColumn } from '../common/entity-columns';
 
 /**
  * The guide's `user_sessions` table. One row is one login session: `jti` is the id of its
@@ -27,9 +18,7 @@ export class SessionEntity {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  // Named, not imported: the foreign key without a dependency on users/.
-  @ManyToOne('UserEntity', { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'user_sessions_user_id_fkey' })
+  @OwnedByUser('user_sessions_user_id_fkey')
   user?: object;
 
   @Column({ type: 'varchar', length: 255 })
@@ -38,23 +27,13 @@ export class SessionEntity {
   @Column({ name: 'token_type', type: 'varchar', length: 20 })
   tokenType: 'access' | 'refresh';
 
-  @Column({ name: 'expires_at', type: 'timestamp with time zone' })
+  @TimestampColumn('expires_at')
   expiresAt: Date;
 
-  @CreateDateColumn({
-    name: 'created_at',
-    type: 'timestamp with time zone',
-    nullable: true,
-    default: () => 'now()',
-  })
+  @CreatedAtColumn({ nullable: true })
   createdAt: Date;
 
-  @Column({
-    name: 'last_used',
-    type: 'timestamp with time zone',
-    nullable: true,
-    default: () => 'now()',
-  })
+  @TimestampColumn('last_used', { nullable: true, default: () => 'now()' })
   lastUsed: Date;
 
   @Column({ name: 'ip_address', type: 'inet', nullable: true })
@@ -69,6 +48,10 @@ export class SessionEntity {
   @Column({ name: 'refresh_token_hash', type: 'varchar', length: 64, nullable: true })
   refreshTokenHash: string | null;
 
-  @Column({ name: 'revoked_at', type: 'timestamp with time zone', nullable: true })
+  /** How the session was authenticated: space-separated RFC 8176 values (`pwd`, `otp`). */
+  @Column({ type: 'varchar', length: 64, default: 'pwd' })
+  amr: string;
+
+  @TimestampColumn('revoked_at', { nullable: true })
   revokedAt: Date | null;
 }

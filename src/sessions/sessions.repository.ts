@@ -23,8 +23,12 @@ export interface NewSession {
   jti: string;
   refreshTokenHash: string;
   expiresAt: Date;
+  /** The start of the session's absolute lifetime, on the same clock as its tokens' `exp`. */
+  createdAt: Date;
   ipAddress: string | null;
   userAgent: string | null;
+  /** Space-separated authentication methods (`pwd`, `pwd otp`). */
+  amr: string;
 }
 
 /** TypeORM returns an UPDATE ... RETURNING as [rows, affected count], on pg and PGlite alike. */
@@ -56,23 +60,30 @@ export class SessionsRepository {
 
   /**
    * Compare-and-swap rotation in one statement: succeeds only while `presentedHash` is the
-   * session's current refresh token and the session and its user are active. Concurrent
-   * rotations with one token serialise on the row; the losers see the new hash and match nothing.
+   * session's current refresh token, the session and its user are active and the session is
+   * younger than `maxLifetimeSeconds`. Concurrent rotations with one token serialise on the
+   * row; the losers see the new hash and match nothing. `expires_at` never passes the
+   * session's absolute end; the returned one says whether `next` must be cut short.
    */
   async rotateIfCurrent(rotation: {
     sessionId: string;
     userId: string;
     presentedHash: string;
     next: NextRefreshToken;
-  }): Promise<{ role: Role } | null> {
-    const { sessionId, userId, presentedHash, next } = rotation;
-    const result = await this.sessions.query<[Array<{ role: Role }>, number]>(
+    maxLifetimeSeconds: number;
+  }): Promise<{ role: Role; amr: string; expiresAt: Date } | null> {
+    const { sessionId, userId, presentedHash, next, maxLifetimeSeconds } = rotation;
+    const result = await this.sessions.query<
+      [Array<{ role: Role; amr: string; expires_at: Date | string }>, number]
+    >(
       `UPDATE user_sessions AS s
-          SET jti = $4, refresh_token_hash = $5, expires_at = $6, last_used = now()
+          SET jti = $4, refresh_token_hash = $5, last_used = now(),
+              expires_at = LEAST($6::timestamptz, s.created_at + make_interval(secs => $7))
          FROM users AS u
         WHERE s.id = $1 AND s.user_id = $2 AND s.refresh_token_hash = $3 AND u.id = s.user_id
           AND s.is_active IS TRUE AND s.expires_at > now() AND u.is_active IS TRUE
-      RETURNING u.role`,
+          AND s.created_at + make_interval(secs => $7) > now()
+      RETURNING u.role, s.amr, s.expires_at`,
       [
         sessionId,
         userId,
@@ -80,9 +91,19 @@ export class SessionsRepository {
         next.refreshJti,
         next.refreshTokenHash,
         next.refreshExpiresAt,
+        maxLifetimeSeconds,
       ],
     );
-    return firstRow(result);
+    const row = firstRow(result);
+    return row ? { role: row.role, amr: row.amr, expiresAt: new Date(row.expires_at) } : null;
+  }
+
+  /** Swaps the refresh token of a session this transaction already rotated (row locked). */
+  async replaceRefreshToken(sessionId: string, next: NextRefreshToken) {
+    await this.sessions.query(
+      `UPDATE user_sessions SET jti = $2, refresh_token_hash = $3, expires_at = $4 WHERE id = $1`,
+      [sessionId, next.refreshJti, next.refreshTokenHash, next.refreshExpiresAt],
+    );
   }
 
   listActive(userId: string) {

@@ -4,6 +4,7 @@ import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adap
 import type { AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
+import { AppConfig } from '../config/app-config';
 import type { ClientInfo, Principal } from '../common/decorators';
 import { MetricsService } from '../metrics/metrics.service';
 import type { Role } from '../common/roles';
@@ -25,22 +26,44 @@ export type RevokeRequest = RevocationFilter & {
   resource?: 'session' | 'user';
 };
 
-export type RotationOutcome =
-  { kind: 'rotated'; role: Role } | { kind: 'invalid' } | { kind: 'reused'; sessionId: string };
+/** A live session whose refresh token moved on from the one presented (its row is locked). */
+export interface SupersededSession {
+  id: string;
+  userId: string;
+  /** Hash of the session's current refresh token: the successor, or a later one. */
+  currentHash: string;
+  /** When the session last rotated. */
+  rotatedAt: Date;
+}
+
+export type RotationOutcome<T> =
+  | { kind: 'rotated'; role: Role; amr: string; refresh: T }
+  | { kind: 'invalid' }
+  | { kind: 'superseded'; session: SupersededSession };
 
 /**
- * Why a refresh token that did not rotate failed: a live session of the token's user whose
- * current token is a different one means the presented token was already rotated (reuse).
+ * Why a refresh token that did not rotate failed: a live session (active, unexpired, within
+ * its absolute lifetime) of the token's user whose current token is a different one means
+ * the presented token was already rotated.
  */
 export function diagnoseFailedRotation(
-  session: Pick<SessionEntity, 'userId' | 'isActive' | 'expiresAt' | 'refreshTokenHash'> | null,
+  session: Pick<
+    SessionEntity,
+    'userId' | 'isActive' | 'expiresAt' | 'createdAt' | 'refreshTokenHash'
+  > | null,
   claims: { userId: string },
   presentedHash: string,
+  maxLifetimeSeconds: number,
   now = new Date(),
-): 'invalid' | 'reused' {
-  const live = session?.userId === claims.userId && session.isActive && session.expiresAt > now;
+): 'invalid' | 'superseded' {
+  const endsAt = session ? new Date(session.createdAt).getTime() + maxLifetimeSeconds * 1000 : 0;
+  const live =
+    session?.userId === claims.userId &&
+    session.isActive &&
+    new Date(session.expiresAt) > now &&
+    endsAt > now.getTime();
   if (!session || !live || session.refreshTokenHash === presentedHash) return 'invalid';
-  return 'reused';
+  return 'superseded';
 }
 
 @Injectable()
@@ -51,6 +74,7 @@ export class SessionsService {
     private readonly revocations: RevocationService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly config: AppConfig,
   ) {}
 
   listActive(userId: string) {
@@ -105,16 +129,31 @@ export class SessionsService {
   }
 
   /**
-   * Compare-and-swap rotation of a session's refresh token, audited. A validly signed token
-   * that is not the session's current one was already rotated: reuse revokes the session.
+   * Compare-and-swap rotation of a session's refresh token, audited. `issue(notAfter?)` signs
+   * the next refresh token; it is called again with the session's absolute end when the
+   * session ends before a full refresh TTL, so no token outlives its session. A validly
+   * signed token that is not the session's current one was superseded: the row stays locked
+   * for the rest of the caller's transaction, and the caller replays (grace window) or
+   * revokes (`revokeForReuse`).
    */
   @Transactional()
-  async rotate(
-    rotation: { sessionId: string; userId: string; presentedHash: string; next: NextRefreshToken },
+  async rotate<T extends NextRefreshToken>(
+    rotation: {
+      sessionId: string;
+      userId: string;
+      presentedHash: string;
+      issue: (notAfter?: Date) => Promise<T>;
+    },
     client: ClientInfo,
-  ): Promise<RotationOutcome> {
-    const rotated = await this.sessions.rotateIfCurrent(rotation);
+  ): Promise<RotationOutcome<T>> {
+    const { maxLifetimeSeconds } = this.config.sessions;
+    let next = await rotation.issue();
+    const rotated = await this.sessions.rotateIfCurrent({ ...rotation, next, maxLifetimeSeconds });
     if (rotated) {
+      if (rotated.expiresAt < next.refreshExpiresAt) {
+        next = await rotation.issue(rotated.expiresAt);
+        await this.sessions.replaceRefreshToken(rotation.sessionId, next);
+      }
       await this.audit.record({
         userId: rotation.userId,
         action: 'TOKEN_REFRESHED',
@@ -122,23 +161,50 @@ export class SessionsService {
         details: { session_id: rotation.sessionId },
         client,
       });
-      return { kind: 'rotated', role: rotated.role };
+      return { kind: 'rotated', role: rotated.role, amr: rotated.amr, refresh: next };
     }
     // Not rotated: find out why (the rare path), under the row lock.
     const session = await this.sessions.findForUpdate(rotation.sessionId);
-    if (diagnoseFailedRotation(session, rotation, rotation.presentedHash) === 'invalid') {
-      return { kind: 'invalid' };
-    }
-    this.metrics.tokenReuse();
-    await this.revoke({
-      userId: session!.userId,
-      scope: 'session',
-      sessionId: session!.id,
-      reason: 'TOKEN_REUSE_DETECTED',
-      details: { session_id: session!.id },
+    const verdict = diagnoseFailedRotation(
+      session,
+      rotation,
+      rotation.presentedHash,
+      maxLifetimeSeconds,
+    );
+    if (verdict === 'invalid' || !session) return { kind: 'invalid' };
+    return {
+      kind: 'superseded',
+      session: {
+        id: session.id,
+        userId: session.userId,
+        currentHash: session.refreshTokenHash!,
+        rotatedAt: new Date(session.lastUsed),
+      },
+    };
+  }
+
+  /** A superseded token answered with its successor pair again (grace window), audited. */
+  async recordReplay(session: SupersededSession, client: ClientInfo) {
+    await this.audit.record({
+      userId: session.userId,
+      action: 'TOKEN_REFRESHED',
+      resource: 'session',
+      details: { session_id: session.id, grace_replay: true },
       client,
     });
-    return { kind: 'reused', sessionId: session!.id };
+  }
+
+  /** A superseded token presented outside the grace window: the whole session is revoked. */
+  async revokeForReuse(session: SupersededSession, client: ClientInfo) {
+    this.metrics.tokenReuse();
+    await this.revoke({
+      userId: session.userId,
+      scope: 'session',
+      sessionId: session.id,
+      reason: 'TOKEN_REUSE_DETECTED',
+      details: { session_id: session.id },
+      client,
+    });
   }
 
   /** DELETE /api/sessions/:id: revoking the caller's own session is a logout. */

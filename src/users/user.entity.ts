@@ -1,13 +1,13 @@
 import {
   Check,
   Column,
-  CreateDateColumn,
   Entity,
   Index,
   PrimaryGeneratedColumn,
   Unique,
   UpdateDateColumn,
 } from 'typeorm';
+import { CreatedAtColumn, TimestampColumn } from '../common/entity-columns';
 import type { Role } from '../common/roles';
 
 /** Mirrors the design guide's `users` table column for column (nullability included). */
@@ -51,12 +51,7 @@ export class UserEntity {
   @Column({ type: 'jsonb', nullable: true, default: () => "'{}'" })
   preferences: Record<string, unknown>;
 
-  @CreateDateColumn({
-    name: 'created_at',
-    type: 'timestamp with time zone',
-    nullable: true,
-    default: () => 'now()',
-  })
+  @CreatedAtColumn({ nullable: true })
   createdAt: Date;
 
   @UpdateDateColumn({
@@ -67,7 +62,7 @@ export class UserEntity {
   })
   updatedAt: Date;
 
-  @Column({ name: 'last_login', type: 'timestamp with time zone', nullable: true })
+  @TimestampColumn('last_login', { nullable: true })
   lastLogin: Date | null;
 
   @Column({ name: 'login_count', type: 'integer', nullable: true, default: 0 })

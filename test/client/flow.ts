@@ -61,7 +61,10 @@ export async function runFlow(baseUrl: string, email: string, password: string) 
   seen.wrongPassword = explainLoginError(wrong.error.error.code);
 
   const loggedIn = await login(client, email, password);
-  if (!loggedIn.data?.tokens) throw new Error(`login: ${loggedIn.response.status}`);
+  if (!loggedIn.data) throw new Error(`login: ${loggedIn.response.status}`);
+  // Login answers one of two shapes: the tokens, or a second-factor challenge.
+  if ('mfa_required' in loggedIn.data) throw new Error('login: unexpected MFA challenge');
+  if (!loggedIn.data.tokens) throw new Error('login: no tokens (email not verified)');
   const { access_token, refresh_token, token_type } = loggedIn.data.tokens;
   seen.tokenType = token_type;
 

@@ -470,15 +470,22 @@ describe('deployment files', () => {
 
     const maybe = hasCommand('docker-compose') ? it : it.skip;
 
-    maybe('pass `docker-compose config`, and fail it without JWT_SECRET_KEY', () => {
-      const ok = composeConfig({ ...process.env, JWT_SECRET_KEY: 'x'.repeat(32) });
+    const required = {
+      JWT_SECRET_KEY: 'x'.repeat(32),
+      SECRETS_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
+    };
+
+    maybe('pass `docker-compose config`, and fail it without each required secret', () => {
+      const ok = composeConfig({ ...process.env, ...required });
       expect(ok).toEqual({ status: 0, stderr: '' });
 
-      const env = { ...process.env };
-      delete env.JWT_SECRET_KEY;
-      const missing = composeConfig(env);
-      expect(missing.status).not.toBe(0);
-      expect(missing.stderr).toContain('JWT_SECRET_KEY');
+      for (const name of Object.keys(required)) {
+        const env: NodeJS.ProcessEnv = { ...process.env, ...required };
+        delete env[name];
+        const missing = composeConfig(env);
+        expect(missing.status).not.toBe(0);
+        expect(missing.stderr).toContain(name);
+      }
     });
   });
 });

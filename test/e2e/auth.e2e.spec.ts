@@ -77,6 +77,8 @@ describe('accounts and tokens', () => {
         exp: (access.iat as number) + 3600,
         iss: t.config.jwt.issuer,
         aud: t.config.jwt.audience,
+        amr: ['pwd'],
+        aal: 'aal1',
       });
       const refresh = decode(user.refreshToken);
       expect(refresh).toEqual({

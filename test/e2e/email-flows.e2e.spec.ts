@@ -279,6 +279,40 @@ describe('Email: verification, password reset, email change (real SMTP server)',
     expect(verifies.map((r) => r.status).sort()).toEqual([200, 400, 400, 400, 400, 400]);
   });
 
+  it('a password reset revokes every device token of the user with it', async () => {
+    const user = await createUser(t.http);
+    const res = await t.http
+      .post('/api/auth/login')
+      .send({ email: user.email, password: user.password })
+      .expect(200);
+    const device = res.body.device_token as string;
+    const token = await requestReset(user.email);
+    await t.http
+      .post('/api/auth/reset-password')
+      .send({ token, new_password: NEW_PASSWORD })
+      .expect(204);
+    const rows = await db().query<Array<{ revoked_at: Date | null }>>(
+      `SELECT revoked_at FROM device_tokens WHERE user_id = $1`,
+      [user.id],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].revoked_at).not.toBeNull();
+    const [audit] = await db().query<Array<{ details: Record<string, unknown> }>>(
+      `SELECT details FROM audit_logs WHERE user_id = $1 AND action = 'PASSWORD_RESET'`,
+      [user.id],
+    );
+    expect(audit.details).toMatchObject({ revoked_devices: 1 });
+    // The revoked token no longer gets its holder through a locked email.
+    for (let i = 0; i < 5; i++) {
+      await t.http.post('/api/auth/login').send({ email: user.email, password: 'Wr0ng#Guess$1' });
+    }
+    const withDevice = await t.http
+      .post('/api/auth/login')
+      .send({ email: user.email, password: NEW_PASSWORD, device_token: device });
+    expect(withDevice.status).toBe(401);
+    expectErrorEnvelope(withDevice.body, 'ACCOUNT_LOCKED');
+  });
+
   it('forgot-password: same status and body for registered, unknown and inactive; one mail per 60 s, to the active account only', async () => {
     const active = await createUser(t.http);
     const inactive = await createUser(t.http);
@@ -384,7 +418,16 @@ describe('Email: verification, password reset, email change (real SMTP server)',
         .status,
     ).toBe(401);
     // The registration link was mailed to the old address: it no longer verifies anything.
-    const oldVerify = linkIn(await smtp.nextMailTo(user.email), '/verify-email').token;
+    // (Found by subject: the outbox does not promise the order of a user's mails.)
+    const isRegistrationMail = (m: { subject: string }) =>
+      m.subject === 'Confirm your email address for Acme Cloud';
+    const registration = await smtp.waitFor(() =>
+      smtp.mailsTo(user.email).some(isRegistrationMail),
+    );
+    const oldVerify = linkIn(
+      registration.find((m) => m.to === user.email && isRegistrationMail(m))!,
+      '/verify-email',
+    ).token;
     expectErrorEnvelope(
       (await t.http.post('/api/auth/verify-email').send({ token: oldVerify })).body,
       'INVALID_TOKEN',

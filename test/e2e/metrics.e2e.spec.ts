@@ -214,7 +214,11 @@ describe('GET /metrics with METRICS_PORT (a listener of its own)', () => {
 });
 
 describe('/metrics protection in production', () => {
-  const production = { NODE_ENV: 'production', JWT_SECRET_KEY: 'p'.repeat(40) };
+  const production = {
+    NODE_ENV: 'production',
+    JWT_SECRET_KEY: 'p'.repeat(40),
+    SECRETS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  };
 
   const check = (env: Record<string, string>) => () => assertMetricsProtected(loadConfig(env));
 

@@ -8,6 +8,7 @@ import {
   RegisteredUser,
   uniqueEmail,
 } from '../utils/factories';
+import { enrolTotp, passwordStep, Secrets, TestClock } from '../utils/mfa';
 import { PrivateRedis } from '../utils/redis-server';
 
 /**
@@ -71,5 +72,30 @@ describe('two instances', () => {
       .send({ refresh_token: session.refreshToken })
       .expect(401);
     await b.http.get('/api/users/me').set(bearer(user.accessToken)).expect(200);
+  });
+
+  it('finishes on one instance an MFA login started on the other', async () => {
+    const clock = new TestClock([a, b]);
+    const seen = new Secrets();
+    const mfaUser = user; // the register rate limit (3/60) is spent by now
+    const { secret } = await enrolTotp(a, clock, mfaUser.accessToken, seen);
+    clock.nextStep();
+    const token = await passwordStep(a, mfaUser.email, mfaUser.password, seen);
+    const res = await b.http
+      .post('/api/auth/mfa/verify')
+      .send({ mfa_token: token, code: clock.code(secret) })
+      .expect(200);
+    expect(res.body.user).toMatchObject({ id: mfaUser.id, two_factor_enabled: true });
+    // the other instance sees the token spent and the code used
+    const again = await passwordStep(b, mfaUser.email, mfaUser.password, seen);
+    const replay = await a.http
+      .post('/api/auth/mfa/verify')
+      .send({ mfa_token: again, code: clock.code(secret) })
+      .expect(401);
+    expectErrorEnvelope(replay.body, 'INVALID_MFA_CODE');
+    await a.http
+      .post('/api/auth/mfa/verify')
+      .send({ mfa_token: token, code: clock.code(secret, 1) })
+      .expect(401);
   });
 });

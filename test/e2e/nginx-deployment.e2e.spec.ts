@@ -30,11 +30,21 @@ interface ComposeFile {
 const compose = parse(readFileSync(join(ROOT, 'docker/docker-compose.yml'), 'utf8'), {
   merge: true,
 }) as ComposeFile;
-/** Compose's `${NAME:-default}` substitution, as `docker compose` applies it with an empty .env. */
+/** The `.env` the compose file asks the operator for (its header), with fresh values. */
+const dotEnv: Record<string, string> = {
+  JWT_SECRET_KEY: randomBytes(36).toString('base64url'),
+  SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+};
+/** Compose's `${NAME:-default}` / `${NAME:?error}` substitution, as `docker compose` applies it. */
 const interpolate = (value: string) =>
   value.replace(
-    /\$\{(\w+)(?::-([^}]*))?[^}]*\}/g,
-    (_m, name: string, fallback?: string) => process.env[name] || (fallback ?? ''),
+    /\$\{(\w+)(?:(:-|:\?)([^}]*))?\}/g,
+    (_m, name: string, op?: string, arg?: string) => {
+      if (dotEnv[name] !== undefined) return dotEnv[name];
+      if (op === ':?')
+        throw new Error(`compose requires ${name} (${arg}); the test's .env lacks it`);
+      return op === ':-' ? (arg ?? '') : '';
+    },
   );
 const composeEnv = Object.fromEntries(
   Object.entries(compose.services.api1.environment!).map(([k, v]) => [k, interpolate(String(v))]),
@@ -136,6 +146,7 @@ describeDeployed('deployment: three replicas behind nginx, as docker-compose shi
   let nginxAddress: string;
   let addressAdded = false;
   const replicas: Replica[] = [];
+  const replicaLog: string[] = [];
   const clients = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'].map((address) => ({
     address,
     agent: new Agent({ keepAlive: true, localAddress: address }),
@@ -148,7 +159,6 @@ describeDeployed('deployment: three replicas behind nginx, as docker-compose shi
       DATABASE_URL: storage.env.DATABASE_URL,
       REDIS_URL: storage.env.REDIS_URL,
       REDIS_KEY_PREFIX: storage.env.REDIS_KEY_PREFIX,
-      JWT_SECRET_KEY: randomBytesKey,
       HOST: '0.0.0.0',
       LOG_LEVEL: 'warn',
       BCRYPT_ROUNDS: '4',
@@ -162,14 +172,22 @@ describeDeployed('deployment: three replicas behind nginx, as docker-compose shi
     };
     return env;
   }
-  const randomBytesKey = randomBytes(36).toString('base64url');
 
   async function startReplica(replica: Replica) {
     const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
       env: { ...replicaEnv(), PORT: String(replica.port) },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stderr?.on('data', () => undefined);
+    // The replicas' warnings about requests (reqId), printed with the rolling restart's result.
+    child.stdout?.on('data', (chunk: Buffer) =>
+      replicaLog.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l.includes('"reqId"')),
+      ),
+    );
     replica.process = child;
     await waitFor(async () => {
       try {
@@ -400,7 +418,11 @@ describeDeployed('deployment: three replicas behind nginx, as docker-compose shi
     await new Promise((r) => setTimeout(r, 500));
     stop = true;
     await Promise.all(loops);
-    console.log(`rolling restart: ${completed} requests, ${failures.length} failed`, failures);
+    console.log(
+      `rolling restart: ${completed} requests, ${failures.length} failed`,
+      failures,
+      replicaLog,
+    );
     // Nothing the restart itself drops: no reset, 502/504 or nginx error page. A replica's own
     // 503 envelope (a statement past DATABASE_STATEMENT_TIMEOUT_MS on a starved CI machine) is
     // a dependency answer, not a dropped request; it is reported and bounded at 0.1 %.

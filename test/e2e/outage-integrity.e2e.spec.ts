@@ -4,6 +4,7 @@ import { createTestApp, TestApp } from '../utils/test-app';
 import { createTestStorage, TestStorage, usingPostgres, usingRedis } from '../utils/test-env';
 import { createUser, RegisteredUser, STRONG_PASSWORD, uniqueEmail } from '../utils/factories';
 import { waitFor } from '../utils/redis-server';
+import { captureStdout } from '../utils/stdout';
 import { TcpProxy } from '../utils/tcp-proxy';
 
 /**
@@ -34,8 +35,11 @@ describeOnServers('outages: 503 in time, no lockout, no hidden commit', () => {
   let t: TestApp;
   let users: (RegisteredUser & { refresh: string })[];
   const timings: Record<string, number[]> = {};
+  let stdout: ReturnType<typeof captureStdout>;
+  const reports: string[] = [];
 
   beforeAll(async () => {
+    stdout = captureStdout();
     storage = await createTestStorage();
     const pgUrl = new URL(storage.env.DATABASE_URL);
     const redisUrl = new URL(storage.env.REDIS_URL);
@@ -51,6 +55,10 @@ describeOnServers('outages: 503 in time, no lockout, no hidden commit', () => {
         DATABASE_URL: pgUrl.toString(),
         REDIS_URL: redisUrl.toString(),
         LOCKOUT_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+        // Room for a retry on a machine slow to recover; the window's length is not tested here.
+        REFRESH_REUSE_GRACE_SECONDS: '30',
+        // The service's warnings say which 503s came from a COMMIT in doubt (read below).
+        LOG_LEVEL: 'warn',
       },
       storage,
     );
@@ -62,6 +70,8 @@ describeOnServers('outages: 503 in time, no lockout, no hidden commit', () => {
   });
 
   afterAll(async () => {
+    stdout?.restore();
+    console.log(reports.join('\n'));
     console.log(
       'time to 503 (ms) per outage form: ' +
         Object.entries(timings)
@@ -109,6 +119,13 @@ describeOnServers('outages: 503 in time, no lockout, no hidden commit', () => {
     return outcomes;
   }
 
+  function logOf(requestId: string) {
+    return stdout
+      .lines()
+      .filter((l) => l.reqId === requestId && (l.level ?? 0) >= 40)
+      .map((l) => ({ msg: l.msg, err: l.err }));
+  }
+
   async function committedRequestIds(): Promise<Set<string>> {
     const db = new Client({ connectionString: storage.env.DATABASE_URL });
     await db.connect();
@@ -118,6 +135,19 @@ describeOnServers('outages: 503 in time, no lockout, no hidden commit', () => {
           WHERE action IN ('TOKEN_REFRESHED', 'USER_REGISTERED', 'USER_LOGIN')`,
       );
       return new Set(rows.map((r) => r.id));
+    } finally {
+      await db.end();
+    }
+  }
+
+  async function revokedForReuse(): Promise<number> {
+    const db = new Client({ connectionString: storage.env.DATABASE_URL });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM audit_logs WHERE action = 'TOKEN_REUSE_DETECTED'`,
+      );
+      return rows[0].n;
     } finally {
       await db.end();
     }
@@ -175,42 +205,47 @@ describeOnServers('outages: 503 in time, no lockout, no hidden commit', () => {
     const unexpected = outcomes.filter(
       (o) => o.status !== 503 && (o.status < 200 || o.status > 299),
     );
-    expect(unexpected).toEqual([]);
+    // With the service's log lines for each, so that a 500 shows its cause.
+    expect(unexpected.map((o) => ({ ...o, log: logOf(o.requestId) }))).toEqual([]);
     const unavailable = outcomes.filter((o) => o.status === 503);
     expect(unavailable.length).toBeGreaterThan(0);
     timings[name] = unavailable.map((o) => o.ms);
     expect(Math.max(...unavailable.map((o) => o.ms))).toBeLessThan(2000);
 
-    // Every 2xx write is in the database; every 503'd one is not.
-    // Known gap (README "Outages"): when PostgreSQL's connection dies after it received a
-    // COMMIT but before the acknowledgement arrived, the write is committed and the client got
-    // a 503. Resolving that needs the transaction id checked afterwards (txid_status); until
-    // then the crash form reports such commits instead of failing on them.
-    const commitInDoubt = name === 'PostgreSQL crash';
+    // Every 2xx write is in the database, and a 503'd one only when the service reported its
+    // COMMIT in doubt: the connection failed while COMMIT was in flight, so PostgreSQL may
+    // have committed with the acknowledgement lost, which nobody can tell before answering
+    // (README "Outages"). Retrying such a refresh is safe: the grace window answers with the
+    // pair the commit made (the chains below).
     const committed = await committedRequestIds();
     const writes = outcomes.filter((o) => o.kind !== 'login' || o.status !== 503);
     const hidden = writes.filter((w) => w.status === 503 && committed.has(w.requestId));
-    if (commitInDoubt) console.log(`${name}: ${hidden.length} 503'd write(s) committed`);
-    else expect(hidden).toEqual([]);
+    const inDoubt = new Set(
+      stdout
+        .lines()
+        .filter((l) => l.msg?.includes('during COMMIT'))
+        .map((l) => l.reqId),
+    );
+    // Printed in afterAll: stdout is captured until then.
+    const reported = outcomes.filter((o) => inDoubt.has(o.requestId)).length;
+    reports.push(
+      `${name}: ${hidden.length} 503'd write(s) committed, ${reported} 503(s) reported in doubt`,
+    );
+    expect(hidden.filter((w) => !inDoubt.has(w.requestId))).toEqual([]);
     for (const o of outcomes.filter((w) => w.status >= 200 && w.status < 300)) {
       expect({ ...o, committed: committed.has(o.requestId) }).toMatchObject({ committed: true });
     }
 
-    // Nobody is locked by the outage, and every refresh chain is intact.
+    // Nobody is locked by the outage, every refresh chain is intact, no session was revoked.
     for (const user of users) {
-      const login = await t.http
+      await t.http
         .post('/api/auth/login')
         .send({ email: user.email, password: user.password })
         .expect(200);
       const res = await t.http.post('/api/auth/refresh').send({ refresh_token: user.refresh });
-      // A refresh whose commit was in doubt rotated the token the client still holds: go on
-      // with the fresh login's session.
-      if (commitInDoubt && res.status === 401 && hidden.length > 0) {
-        user.refresh = login.body.tokens.refresh_token;
-        continue;
-      }
       expect(res.status).toBe(200);
       user.refresh = res.body.tokens.refresh_token;
     }
+    expect(await revokedForReuse()).toBe(0);
   });
 });

@@ -1,3 +1,6 @@
+import { Client } from 'pg';
+import { DataSource, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { isDependencyDown } from '../../src/common/dependency-errors';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { createTestStorage, TestStorage, usingPostgres } from '../utils/test-env';
 import { bearer, createUser, expectErrorEnvelope, RegisteredUser } from '../utils/factories';
@@ -56,5 +59,34 @@ describeOnPostgres('PostgreSQL outage (network blackhole)', () => {
       .post('/api/auth/login')
       .send({ email: user.email, password: user.password })
       .expect(200);
+  });
+});
+
+describeOnPostgres('PostgreSQL connection lost inside a transaction', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  // TypeORM releases a query runner whose connection emitted 'error', so the transaction's
+  // next statement throws QueryRunnerAlreadyReleasedError: the service must take it for an
+  // outage (503), not for a bug (500).
+  it('reports the next statement as a dependency outage', async () => {
+    const runner = t.app.get(DataSource).createQueryRunner();
+    await runner.startTransaction();
+    const [{ pid }] = await runner.query('SELECT pg_backend_pid() AS pid');
+    const admin = new Client({ connectionString: t.storage.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    await admin.end();
+    await waitFor(() => Promise.resolve(runner.isReleased), 5000);
+
+    const error = await runner.query('SELECT 1').then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(QueryRunnerAlreadyReleasedError);
+    expect(isDependencyDown(error)).toBe(true);
   });
 });

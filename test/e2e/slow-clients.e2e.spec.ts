@@ -1,5 +1,6 @@
 import { connect, Socket } from 'node:net';
 import { createTestApp, TestApp } from '../utils/test-app';
+import { captureStdout } from '../utils/stdout';
 
 /** A raw TCP client: what it received, and when the server closed the connection. */
 class RawClient {
@@ -54,22 +55,6 @@ class RawClient {
 }
 
 /** Pino writes to process.stdout: the lines a log shipper would read (see request-logs). */
-function captureStdout() {
-  const chunks: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    chunks.push(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
-    return true;
-  });
-  return {
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as { msg?: string; reqId?: string; level?: number }),
-    restore: () => spy.mockRestore(),
-  };
-}
 
 /** Fails the test instead of hanging when the server never closes the connection. */
 async function closedWithin(client: RawClient, ms: number): Promise<number> {

@@ -1,4 +1,13 @@
-import { evaluateTargets, ratio, RunFacts, ScenarioStats, summaryLine } from '../../bench/summary';
+import {
+  evaluateTargets,
+  median,
+  pairedRatio,
+  ratio,
+  RunFacts,
+  ScenarioStats,
+  summarise,
+  summaryLine,
+} from '../../bench/summary';
 
 const stats = (rps: number, p99 = 10): ScenarioStats => ({
   rps,
@@ -95,5 +104,50 @@ describe('bench summary', () => {
         'rps',
       ]);
     }
+  });
+});
+
+describe('bench repeated runs', () => {
+  it('takes the median of each figure and keeps the spread of req/s and p99', () => {
+    const sut = summarise([stats(100, 30), stats(300, 10), stats(200, 20)]);
+    expect(sut).toMatchObject({
+      rps: 200,
+      p99_ms: 20,
+      rps_min: 100,
+      rps_max: 300,
+      p99_min: 10,
+      p99_max: 30,
+    });
+    expect(sut.runs).toHaveLength(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(() => summarise([])).toThrow();
+  });
+
+  it('judges ratios on the median of the paired rounds, with their spread', () => {
+    const me = [stats(3000), stats(2000), stats(3600)];
+    const floor = [stats(4000), stats(4000), stats(4000)];
+    expect(pairedRatio(me, floor)).toEqual({ median: 0.75, min: 0.5, max: 0.9 });
+    const f = facts({
+      scenarios: { ...facts().scenarios, me: summarise(me), floor: summarise(floor) },
+      rounds: { me, floor },
+    });
+    const meVsFloor = evaluateTargets(f).find((t) => t.name === 'me_vs_floor');
+    expect(meVsFloor).toMatchObject({ value: 0.75, pass: true, spread: { min: 0.5, max: 0.9 } });
+  });
+
+  it('reports spreads of repeated scenarios on the summary line', () => {
+    const refresh = summarise([stats(1000), stats(1200), stats(1100)]);
+    const f = facts({ scenarios: { ...facts().scenarios, refresh } });
+    const line = summaryLine(f, evaluateTargets(f), {});
+    expect(line.scenarios.refresh).toMatchObject({
+      rps: 1100,
+      rps_min: 1000,
+      rps_max: 1200,
+      runs: 3,
+    });
+    expect(evaluateTargets(f).find((t) => t.name === 'refresh_per_core')?.spread).toEqual({
+      min: 500,
+      max: 600,
+    });
   });
 });

@@ -16,13 +16,34 @@ describe(loadConfig.name, () => {
         register: { limit: 5, windowSeconds: 3600 },
         login: { limit: 10, windowSeconds: 3600 },
         refresh: { limit: 20, windowSeconds: 3600 },
+        mfa: { limit: 10, windowSeconds: 3600 },
       },
+      totpIssuer: 'Perfect21',
+      secrets: { key: undefined, previousKeys: [] },
     });
     expect(sut.jwt).toMatchObject({
       algorithm: 'HS256',
       accessTtlSeconds: 3600,
       refreshTtlSeconds: 604800,
     });
+    expect(sut.sessions).toEqual({
+      reuseGraceSeconds: 10,
+      maxLifetimeSeconds: 2592000,
+      deviceTokenTtlSeconds: 7776000,
+    });
+  });
+
+  it('accepts a zero grace window (off), and no zero lifetime', () => {
+    expect(loadConfig({ REFRESH_REUSE_GRACE_SECONDS: '0' }).sessions.reuseGraceSeconds).toBe(0);
+    expect(() => loadConfig({ SESSION_MAX_LIFETIME_SECONDS: '0' })).toThrow(
+      /SESSION_MAX_LIFETIME_SECONDS/,
+    );
+    expect(() => loadConfig({ DEVICE_TOKEN_TTL_SECONDS: '-1' })).toThrow(
+      /DEVICE_TOKEN_TTL_SECONDS/,
+    );
+    expect(() => loadConfig({ REFRESH_REUSE_GRACE_SECONDS: '1.5' })).toThrow(
+      /REFRESH_REUSE_GRACE_SECONDS/,
+    );
   });
 
   it('applies the email defaults of the contract', () => {
@@ -71,6 +92,36 @@ describe(loadConfig.name, () => {
       /JWT_SECRET_KEY/,
     );
     expect(() => loadConfig({ JWT_SECRET_KEY: secret })).not.toThrow();
+  });
+
+  describe('SECRETS_ENCRYPTION_KEY', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const jwt = { JWT_SECRET_KEY: 'k'.repeat(40) };
+
+    it('is required in production, naming the variable', () => {
+      expect(() => loadConfig({ NODE_ENV: 'production', ...jwt })).toThrow(
+        /SECRETS_ENCRYPTION_KEY: required/,
+      );
+      expect(
+        loadConfig({ NODE_ENV: 'production', ...jwt, SECRETS_ENCRYPTION_KEY: key }).secrets.key,
+      ).toBe(key);
+    });
+
+    it('must be 32 bytes of base64; previous keys form a list', () => {
+      for (const bad of ['short', Buffer.alloc(16).toString('base64'), `${key}x`]) {
+        expect(() => loadConfig({ SECRETS_ENCRYPTION_KEY: bad })).toThrow(/SECRETS_ENCRYPTION_KEY/);
+      }
+      const other = Buffer.alloc(32, 9).toString('base64');
+      expect(
+        loadConfig({
+          SECRETS_ENCRYPTION_KEY: key,
+          SECRETS_ENCRYPTION_KEYS_PREVIOUS: `${other}, ${key}`,
+        }).secrets.previousKeys,
+      ).toEqual([other, key]);
+      expect(() => loadConfig({ SECRETS_ENCRYPTION_KEYS_PREVIOUS: 'nope' })).toThrow(
+        /SECRETS_ENCRYPTION_KEYS_PREVIOUS/,
+      );
+    });
   });
 
   it('refuses a secret shorter than 32 characters', () => {

@@ -7,7 +7,10 @@ import {
   SmtpTransport,
 } from '../../src/mail/mail-transport';
 
-const SECRET = { JWT_SECRET_KEY: 'a-production-secret-that-is-long-enough-0123456789' };
+const SECRET = {
+  JWT_SECRET_KEY: 'a-production-secret-that-is-long-enough-0123456789',
+  SECRETS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
 
 describe(mailTransportFor.name, () => {
   it('prints mails to the log only in development without SMTP_URL; never in production', () => {

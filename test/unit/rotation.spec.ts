@@ -4,34 +4,41 @@ describe(diagnoseFailedRotation.name, () => {
   const now = new Date('2026-11-29T12:00:00Z');
   const userId = '11111111-1111-4111-8111-111111111111';
   const presentedHash = 'a'.repeat(64);
+  const lifetime = 3600;
   const session = (overrides: Partial<Parameters<typeof diagnoseFailedRotation>[0]> = {}) => ({
     userId,
     isActive: true,
+    createdAt: new Date(now.getTime() - 60_000),
     expiresAt: new Date(now.getTime() + 60_000),
     refreshTokenHash: 'b'.repeat(64),
     ...overrides,
   });
+  const sut = (s: ReturnType<typeof session> | null) =>
+    diagnoseFailedRotation(s, { userId }, presentedHash, lifetime, now);
 
-  it("a live session of the token's user holding a newer token: the presented one was rotated (reuse)", () => {
-    expect(diagnoseFailedRotation(session(), { userId }, presentedHash, now)).toBe('reused');
+  it("a live session of the token's user holding a newer token: the presented one was rotated (superseded)", () => {
+    expect(sut(session())).toBe('superseded');
+  });
+
+  it('a session past its absolute lifetime: invalid, even with an expiry still ahead', () => {
+    expect(sut(session({ createdAt: new Date(now.getTime() - lifetime * 1000 - 1) }))).toBe(
+      'invalid',
+    );
   });
 
   it('the current token that still did not rotate (its user was deactivated): invalid, not reuse', () => {
     const current = session({ refreshTokenHash: presentedHash });
-    expect(diagnoseFailedRotation(current, { userId }, presentedHash, now)).toBe('invalid');
+    expect(sut(current)).toBe('invalid');
   });
 
   it("another user's session (a foreign sid): invalid, and that session is left alone", () => {
     const foreign = session({ userId: '22222222-2222-4222-8222-222222222222' });
-    expect(diagnoseFailedRotation(foreign, { userId }, presentedHash, now)).toBe('invalid');
+    expect(sut(foreign)).toBe('invalid');
   });
 
   it('a revoked, expired or deleted session: invalid', () => {
-    expect(
-      diagnoseFailedRotation(session({ isActive: false }), { userId }, presentedHash, now),
-    ).toBe('invalid');
-    const expired = session({ expiresAt: new Date(now.getTime() - 1) });
-    expect(diagnoseFailedRotation(expired, { userId }, presentedHash, now)).toBe('invalid');
-    expect(diagnoseFailedRotation(null, { userId }, presentedHash, now)).toBe('invalid');
+    expect(sut(session({ isActive: false }))).toBe('invalid');
+    expect(sut(session({ expiresAt: new Date(now.getTime() - 1) }))).toBe('invalid');
+    expect(sut(null)).toBe('invalid');
   });
 });

@@ -9,6 +9,7 @@ import {
   JWT_PROPERTY,
   NEW_PASSWORD_PROPERTY,
 } from '../../common/api-schema';
+import { MAX_DEVICE_TOKEN_LENGTH } from '../../devices/device-tokens.service';
 import { UserDto } from '../../users/dto/user.dto';
 
 const PASSWORD_RULES =
@@ -78,6 +79,21 @@ export class LoginDto {
   @IsString()
   @IsNotEmpty()
   password: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: MAX_DEVICE_TOKEN_LENGTH,
+    pattern: '^[A-Za-z0-9_-]+$',
+    example: 'm3mX0cQe9oVd5fJ1lK2wqYb7nZ4tR8uA6sH0pL3eC1g',
+    description:
+      'The device_token of an earlier login on this device. When it is a live device token of ' +
+      "this user, the email's lockout neither blocks nor counts this login; its own wrong " +
+      "passwords count per device. Unknown, expired, revoked or another user's: ignored.",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_DEVICE_TOKEN_LENGTH)
+  device_token?: string;
 }
 
 export class RefreshDto {
@@ -128,6 +144,22 @@ export class AuthResponseDto {
     description: 'null after register when REQUIRE_EMAIL_VERIFICATION=true',
   })
   tokens: TokensDto | null;
+}
+
+export class LoginResponseDto extends AuthResponseDto {
+  @ApiProperty({
+    type: String,
+    minLength: 43,
+    maxLength: MAX_DEVICE_TOKEN_LENGTH,
+    pattern: '^[A-Za-z0-9_-]+$',
+    example: 'm3mX0cQe9oVd5fJ1lK2wqYb7nZ4tR8uA6sH0pL3eC1g',
+    description:
+      'Opaque, 256 random bits, valid DEVICE_TOKEN_TTL_SECONDS (90 days). Keep it like a ' +
+      'refresh token and send it with the next login from this device; each login returns a ' +
+      'new one and retires the one it came with. Revoked by logout-all, password change and ' +
+      'password reset.',
+  })
+  device_token: string;
 }
 
 export class RefreshResponseDto {
