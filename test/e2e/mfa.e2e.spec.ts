@@ -58,6 +58,18 @@ describe('two-factor authentication (TOTP)', () => {
     return { ...user, ...enrolment };
   }
 
+  /** An enrolled user who finished one two-step login: the device token it returned. */
+  async function enrolledUserWithDevice() {
+    const user = await enrolledUser();
+    const first = await passwordStep(t, user.email, user.password, seen);
+    const done = await verify({
+      mfa_token: first,
+      code: seen.code(clock.code(user.secret)),
+    }).expect(200);
+    clock.nextStep(); // that code's step is spent
+    return { ...user, device: seen.secret(done.body.device_token as string) };
+  }
+
   describe('enrolment', () => {
     it('setup gives a 160-bit base32 secret, its otpauth URL and a QR code; stored encrypted', async () => {
       const user = await createUser(t.http);
@@ -213,14 +225,7 @@ describe('two-factor authentication (TOTP)', () => {
     });
 
     it('a login with a device token carries it through the second step, which retires it', async () => {
-      const user = await enrolledUser();
-      const first = await passwordStep(t, user.email, user.password, seen);
-      const done = await verify({
-        mfa_token: first,
-        code: seen.code(clock.code(user.secret)),
-      }).expect(200);
-      const device = seen.secret(done.body.device_token as string);
-      clock.nextStep();
+      const { device, ...user } = await enrolledUserWithDevice();
 
       const login = await t.http
         .post('/api/auth/login')
@@ -257,14 +262,7 @@ describe('two-factor authentication (TOTP)', () => {
     });
 
     it('a login with a device token is judged by the device in its second step too', async () => {
-      const user = await enrolledUser();
-      const first = await passwordStep(t, user.email, user.password, seen);
-      const done = await verify({
-        mfa_token: first,
-        code: seen.code(clock.code(user.secret)),
-      }).expect(200);
-      const device = seen.secret(done.body.device_token as string);
-      clock.nextStep();
+      const { device, ...user } = await enrolledUserWithDevice();
 
       // Someone who knows only the email locks it (LOCKOUT_MAX_ATTEMPTS = 7).
       for (let i = 0; i < 7; i++) {
