@@ -29,41 +29,30 @@ export class DeviceTokensRepository {
   }
 
   /**
-   * In one statement: finds the live token with this hash that belongs to the user with this
-   * email, and counts an attempt on it unless it already has `maxAttempts`. A parallel burst
-   * therefore never verifies more than `maxAttempts` passwords per device.
+   * In one statement: finds the live token (by its hash and its user's email, or by id and
+   * user) and counts an attempt on it unless it already has `maxAttempts`. A parallel burst
+   * therefore never verifies more than `maxAttempts` passwords or codes per device.
    */
   async reserveAttempt(
-    tokenHash: string,
-    email: string,
+    match: { tokenHash: string; email: string } | { id: string; userId: string },
     maxAttempts: number,
   ): Promise<DeviceAttempt | null> {
+    const [join, where, params] =
+      'tokenHash' in match
+        ? [
+            'FROM users AS u',
+            'd.token_hash = $1 AND u.id = d.user_id AND u.email = $2',
+            [match.tokenHash, match.email],
+          ]
+        : ['', 'd.id = $1 AND d.user_id = $2', [match.id, match.userId]];
     const [rows] = await this.tokens.query<Returning<{ id: string; user_id: string; n: number }>>(
       `UPDATE device_tokens AS d
           SET failed_attempts = d.failed_attempts + 1
-         FROM users AS u
-        WHERE d.token_hash = $1 AND u.id = d.user_id AND u.email = $2
+         ${join}
+        WHERE ${where}
           AND d.revoked_at IS NULL AND d.expires_at > now() AND d.failed_attempts < $3
       RETURNING d.id, d.user_id, d.failed_attempts AS n`,
-      [tokenHash, email, maxAttempts],
-    );
-    const row = rows[0];
-    return row ? { id: row.id, userId: row.user_id, attempt: Number(row.n) } : null;
-  }
-
-  /** The same count for a token known by id (the MFA step of a login that came with it). */
-  async reserveAttemptById(
-    id: string,
-    userId: string,
-    maxAttempts: number,
-  ): Promise<DeviceAttempt | null> {
-    const [rows] = await this.tokens.query<Returning<{ id: string; user_id: string; n: number }>>(
-      `UPDATE device_tokens AS d
-          SET failed_attempts = d.failed_attempts + 1
-        WHERE d.id = $1 AND d.user_id = $2
-          AND d.revoked_at IS NULL AND d.expires_at > now() AND d.failed_attempts < $3
-      RETURNING d.id, d.user_id, d.failed_attempts AS n`,
-      [id, userId, maxAttempts],
+      [...params, maxAttempts],
     );
     const row = rows[0];
     return row ? { id: row.id, userId: row.user_id, attempt: Number(row.n) } : null;

@@ -45,7 +45,10 @@ export class DeviceTokensService {
    */
   async reserveAttempt(token: string | undefined, email: string): Promise<DeviceAttempt | null> {
     if (!token || token.length > MAX_DEVICE_TOKEN_LENGTH) return null;
-    return this.tokens.reserveAttempt(hashOf(token), email, this.config.lockout.maxAttempts);
+    return this.tokens.reserveAttempt(
+      { tokenHash: hashOf(token), email },
+      this.config.lockout.maxAttempts,
+    );
   }
 
   /**
@@ -53,7 +56,7 @@ export class DeviceTokensService {
    * `id`; null when that token is no longer live (the email's lockout judges instead).
    */
   reserveAttemptById(id: string, userId: string): Promise<DeviceAttempt | null> {
-    return this.tokens.reserveAttemptById(id, userId, this.config.lockout.maxAttempts);
+    return this.tokens.reserveAttempt({ id, userId }, this.config.lockout.maxAttempts);
   }
 
   /** After a wrong password or code: returns true when this failure used the token up (it is revoked). */
