@@ -1,4 +1,8 @@
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 
 const CONNECTION_ERROR_CODES = new Set([
   'ECONNREFUSED',
@@ -47,8 +51,13 @@ export function isDependencyDown(error: unknown): boolean {
     if (err.code && CONNECTION_ERROR_CODES.has(err.code)) return true;
     if (err.name === 'MaxRetriesPerRequestError') return true;
     // TypeORM releases a query runner whose connection emitted 'error' (reset, server gone),
-    // so a transaction's next statement after the connection died reports this instead.
-    if (current instanceof QueryRunnerAlreadyReleasedError) return true;
+    // so a transaction's next statement after the connection died reports one of these
+    // (through the runner, or through its EntityManager) instead.
+    if (
+      current instanceof QueryRunnerAlreadyReleasedError ||
+      current instanceof QueryRunnerProviderAlreadyReleasedError
+    )
+      return true;
     if (
       typeof err.message === 'string' &&
       CONNECTION_MESSAGES.some((m) => err.message!.includes(m))

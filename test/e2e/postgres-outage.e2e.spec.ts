@@ -1,5 +1,9 @@
 import { Client } from 'pg';
-import { DataSource, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import {
+  DataSource,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 import { isDependencyDown } from '../../src/common/dependency-errors';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { createTestStorage, TestStorage, usingPostgres } from '../utils/test-env';
@@ -88,5 +92,12 @@ describeOnPostgres('PostgreSQL connection lost inside a transaction', () => {
     );
     expect(error).toBeInstanceOf(QueryRunnerAlreadyReleasedError);
     expect(isDependencyDown(error)).toBe(true);
+    // Repositories reach it through the runner's EntityManager: another error class.
+    const viaManager = await runner.manager.query('SELECT 1').then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(viaManager).toBeInstanceOf(QueryRunnerProviderAlreadyReleasedError);
+    expect(isDependencyDown(viaManager)).toBe(true);
   });
 });
