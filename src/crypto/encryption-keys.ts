@@ -17,6 +17,8 @@ export function loadEncryptionKeys(config: Pick<AppConfig, 'secrets' | 'dataDir'
 } {
   const previous = config.secrets.previousKeys.map(decodeKey);
   if (config.secrets.key) return { current: decodeKey(config.secrets.key), previous };
+  // An in-memory database ends with the process, and so may the key of its secrets.
+  if (config.dataDir === 'memory://') return { current: decodeKey(generateKey()), previous };
   const file = join(resolve(config.dataDir), DEV_KEY_FILE);
   return { current: decodeKey(readOrCreate(file)), previous };
 }

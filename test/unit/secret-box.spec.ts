@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_KEY_FILE, loadEncryptionKeys } from '../../src/crypto/encryption-keys';
@@ -51,6 +51,20 @@ describe(SecretBox.name, () => {
       expect(decodeKey(readFileSync(join(dataDir, DEV_KEY_FILE), 'utf8')).equals(first)).toBe(true);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the key of an in-memory database in memory, writing no file', () => {
+    const cwd = process.cwd();
+    const dir = mkdtempSync(join(tmpdir(), 'p21-keys-'));
+    try {
+      process.chdir(dir);
+      const key = loadEncryptionKeys({ secrets: { previousKeys: [] }, dataDir: 'memory://' });
+      expect(key.current).toHaveLength(32);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
