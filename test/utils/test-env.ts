@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { copyPgliteTemplate } from './pglite-template';
 
 /**
  * Where a test run keeps its data. With DATABASE_URL set, a fresh PostgreSQL database is
@@ -44,6 +45,7 @@ export async function createTestStorage(): Promise<TestStorage> {
     });
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'p21-test-'));
+    copyPgliteTemplate(dir);
     env.DATA_DIR = dir;
     cleanups.push(() => {
       rmSync(dir, { recursive: true, force: true });
