@@ -1,4 +1,4 @@
-import { createHash, createSecretKey, randomUUID } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, KeyObject, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   type CryptoKey,
@@ -125,11 +125,19 @@ export function hasSessionClaims(payload: unknown, type: 'access' | 'refresh'): 
 const VERIFIED_CACHE_SIZE = 10_000;
 
 const HASH_OF = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' } as const;
+const NODE_HASH_OF = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' } as const;
 
 interface Signer {
   key: CryptoKey;
   header: { alg: string; typ: 'JWT'; kid?: string };
 }
+
+interface HmacSecret {
+  secret: KeyObject;
+  hash: (typeof NODE_HASH_OF)[keyof typeof NODE_HASH_OF];
+}
+
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 interface Verified<T> {
   claims: T;
@@ -137,15 +145,16 @@ interface Verified<T> {
 }
 
 /**
- * Signs and verifies every token with `jose` (WebCrypto keys, imported once): the HS secret,
- * or with RS256/ES256/EdDSA the active managed key (SigningKeysService), whose kid goes in the
- * header. Verification pins the one configured algorithm and, for managed keys, needs a
+ * Verifies every token with `jose` (WebCrypto keys, imported once) and signs with it under
+ * RS256/ES256/EdDSA, with the active managed key (SigningKeysService), whose kid goes in the
+ * header; HS* tokens are signed in-line (signHmac). Verification pins the one configured algorithm and, for managed keys, needs a
  * published kid whose signing window holds the token's `iat`; key headers such as `jwk`,
  * `jku`, `x5u` are never consulted.
  */
 @Injectable()
 export class TokenService {
   private readonly hmacKey?: CryptoKey;
+  private readonly hmacSecret?: HmacSecret;
   private readonly verifiedAccess = new Map<string, Verified<AccessClaims>>();
 
   constructor(
@@ -155,12 +164,13 @@ export class TokenService {
   ) {
     const { algorithm, secret } = config.jwt;
     if (!config.jwt.asymmetric) {
-      const hash = HASH_OF[algorithm as keyof typeof HASH_OF];
-      this.hmacKey = createSecretKey(Buffer.from(secret, 'utf8')).toCryptoKey(
-        { name: 'HMAC', hash },
-        false,
-        ['sign', 'verify'],
-      );
+      const hs = algorithm as keyof typeof HASH_OF;
+      const key = createSecretKey(Buffer.from(secret, 'utf8'));
+      this.hmacKey = key.toCryptoKey({ name: 'HMAC', hash: HASH_OF[hs] }, false, [
+        'sign',
+        'verify',
+      ]);
+      this.hmacSecret = { secret: key, hash: NODE_HASH_OF[hs] };
     }
   }
 
@@ -329,6 +339,10 @@ export class TokenService {
 
   private async sign(claims: JWTPayload, exp: number, signer?: Signer): Promise<string> {
     const { key, header } = signer ?? (await this.signer());
+    if (this.hmacSecret) {
+      const { issuer: iss, audience: aud } = this.config.jwt;
+      return this.signHmac(header, { ...claims, iat: nowSeconds(this.clock), exp, iss, aud });
+    }
     return new SignJWT(claims)
       .setProtectedHeader(header)
       .setIssuedAt(nowSeconds(this.clock))
@@ -336,5 +350,16 @@ export class TokenService {
       .setIssuer(this.config.jwt.issuer)
       .setAudience(this.config.jwt.audience)
       .sign(key);
+  }
+
+  /**
+   * HS*: the compact JWS signed in-line with node:crypto. jose signs through WebCrypto, whose
+   * every call is a job on the libuv pool and back (a refresh signs two tokens); verification
+   * stays with jose, so every token we sign is also checked by it in the tests.
+   */
+  private signHmac(header: Signer['header'], payload: JWTPayload): string {
+    const { secret, hash } = this.hmacSecret!;
+    const input = `${base64url(header)}.${base64url(payload)}`;
+    return `${input}.${createHmac(hash, secret).update(input).digest('base64url')}`;
   }
 }
