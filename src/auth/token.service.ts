@@ -147,9 +147,9 @@ interface Verified<T> {
 /**
  * Verifies every token with `jose` (WebCrypto keys, imported once) and signs with it under
  * RS256/ES256/EdDSA, with the active managed key (SigningKeysService), whose kid goes in the
- * header; HS* tokens are signed in-line (signHmac). Verification pins the one configured algorithm and, for managed keys, needs a
- * published kid whose signing window holds the token's `iat`; key headers such as `jwk`,
- * `jku`, `x5u` are never consulted.
+ * header; HS* tokens are signed in-line (signHmac). Verification pins the one configured
+ * algorithm and, for managed keys, needs a published kid whose signing window holds the
+ * token's `iat`; key headers such as `jwk`, `jku`, `x5u` are never consulted.
  */
 @Injectable()
 export class TokenService {
