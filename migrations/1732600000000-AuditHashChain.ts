@@ -10,6 +10,13 @@ import { ChainContent, chainHash, GENESIS_HASH } from '../src/audit/audit-chain'
  */
 const CHAIN_BATCH = 10_000;
 
+/** audit_logs' indexes from InitialSchema besides its primary key. */
+const SECONDARY_INDEXES = [
+  ['idx_audit_logs_user_id', 'user_id'],
+  ['idx_audit_logs_action', 'action'],
+  ['idx_audit_logs_created_at', 'created_at'],
+] as const;
+
 export class AuditHashChain1732600000000 implements MigrationInterface {
   name = 'AuditHashChain1732600000000';
 
@@ -37,9 +44,12 @@ export class AuditHashChain1732600000000 implements MigrationInterface {
   }
 
   /**
-   * Rewrites the table once, a batch at a time, instead of a round trip per row: the chain's
-   * order is fixed first in a temporary table, then each batch's hashes (sequential by
-   * nature) are computed here and written with its seq and created_at in one UPDATE.
+   * Linear in the table's size: one sorted copy of the rows is read a batch at a time (no
+   * join back to audit_logs per batch: each was a full scan, quadratic over 1M rows), each
+   * batch's hashes (sequential by nature) are computed here and appended to a staging table,
+   * and audit_logs is rewritten once, by one UPDATE, with its secondary indexes dropped
+   * meanwhile (created_at is rewritten, so every row would add an entry to each) and built
+   * again after.
    */
   private async chainExistingRows(db: QueryRunner) {
     // The hash covers created_at in milliseconds (what JavaScript reads back); rows without
@@ -47,17 +57,21 @@ export class AuditHashChain1732600000000 implements MigrationInterface {
     await db.query(`
       CREATE TEMPORARY TABLE audit_chain_order ON COMMIT DROP AS
       SELECT id, row_number() OVER (ORDER BY date_trunc('milliseconds', created_at), id) AS seq,
-             COALESCE(date_trunc('milliseconds', created_at), to_timestamp(0)) AS created_at
+             COALESCE(date_trunc('milliseconds', created_at), to_timestamp(0)) AS created_at,
+             user_id, action, resource, details, ip_address, user_agent
         FROM audit_logs`);
     await db.query(`CREATE UNIQUE INDEX ON audit_chain_order(seq)`);
     await db.query(`ANALYZE audit_chain_order`);
+    await db.query(`
+      CREATE TEMPORARY TABLE audit_chain_links (
+        id UUID, seq BIGINT, created_at TIMESTAMP WITH TIME ZONE,
+        prev_hash VARCHAR(64), hash VARCHAR(64)
+      ) ON COMMIT DROP`);
     let prevHash = GENESIS_HASH;
     for (let from = 0; ; from += CHAIN_BATCH) {
       const rows = (await db.query(
-        `SELECT a.id, o.seq, a.user_id, a.action, a.resource, a.details, a.ip_address,
-                a.user_agent, o.created_at
-           FROM audit_chain_order o JOIN audit_logs a ON a.id = o.id
-          WHERE o.seq > $1 AND o.seq <= $2 ORDER BY o.seq`,
+        `SELECT id, seq, user_id, action, resource, details, ip_address, user_agent, created_at
+           FROM audit_chain_order WHERE seq > $1 AND seq <= $2 ORDER BY seq`,
         [from, from + CHAIN_BATCH],
       )) as Array<Omit<ChainContent, 'seq'> & { seq: string }>;
       if (rows.length === 0) break;
@@ -70,11 +84,8 @@ export class AuditHashChain1732600000000 implements MigrationInterface {
         prevHash = hash;
       }
       await db.query(
-        `UPDATE audit_logs a
-            SET seq = b.seq, created_at = b.created_at, prev_hash = b.prev_hash, hash = b.hash
-           FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::varchar[], $5::varchar[])
-                AS b(id, seq, created_at, prev_hash, hash)
-          WHERE a.id = b.id`,
+        `INSERT INTO audit_chain_links
+         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::varchar[], $5::varchar[])`,
         [
           rows.map((r) => r.id),
           rows.map((r) => r.seq),
@@ -83,6 +94,15 @@ export class AuditHashChain1732600000000 implements MigrationInterface {
           hashes,
         ],
       );
+    }
+    for (const [name] of SECONDARY_INDEXES) await db.query(`DROP INDEX IF EXISTS ${name}`);
+    await db.query(`
+      UPDATE audit_logs a
+         SET seq = l.seq, created_at = l.created_at, prev_hash = l.prev_hash, hash = l.hash
+        FROM audit_chain_links l
+       WHERE a.id = l.id`);
+    for (const [name, column] of SECONDARY_INDEXES) {
+      await db.query(`CREATE INDEX ${name} ON audit_logs(${column})`);
     }
     await db.query(`CREATE UNIQUE INDEX idx_audit_logs_seq ON audit_logs(seq)`);
   }
