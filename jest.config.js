@@ -1,8 +1,6 @@
-/** @type {import('jest').Config} */
-module.exports = {
+const base = {
   testEnvironment: 'node',
   rootDir: '.',
-  testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'],
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',
@@ -16,7 +14,56 @@ module.exports = {
       },
     ],
   },
+};
+
+/**
+ * Suites that neither time anything nor wait on a clock, a poller or another process: `npm
+ * test` and `test:e2e` run them two at a time. Every other suite (latency bounds, outages,
+ * restarts under load, grace windows, mail pollers, the deployment test) runs alone after
+ * them, so that a neighbour's CPU cannot fail it. A new suite is serial until listed here.
+ */
+const CONCURRENT = [
+  'test/unit/**/*.spec.ts',
+  'test/deploy/**/*.spec.ts',
+  'test/client/**/*.spec.ts',
+  ...[
+    'admin',
+    'atomic-writes',
+    'auth',
+    'deploy-probes',
+    'device-tokens',
+    'foundation',
+    'input-unicode',
+    'introspection',
+    'metrics',
+    'mfa',
+    'mfa-secrets-key',
+    'multi-instance',
+    'openapi',
+    'replicas-start',
+    'restart',
+    'swagger-ui',
+  ].map((name) => `test/e2e/${name}.e2e.spec.ts`),
+].map((glob) => `<rootDir>/${glob}`);
+
+/** @type {import('jest').Config} */
+module.exports = {
+  // A global option: projects do not take it.
   testTimeout: 60000,
   globalSetup: '<rootDir>/test/utils/global-setup.ts',
   globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
+  projects: [
+    { ...base, displayName: 'concurrent', testMatch: CONCURRENT },
+    {
+      ...base,
+      displayName: 'serial',
+      testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...CONCURRENT.map(globToRegex)],
+    },
+  ],
 };
+
+function globToRegex(glob) {
+  const escaped = glob.replace('<rootDir>/', '/').replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  return `${escaped.replace(/\/\*\*\//g, '/(.*/)?').replace(/\*/g, '[^/]*')}$`;
+}
