@@ -23,10 +23,8 @@ const base = {
  * them, so that a neighbour's CPU cannot fail it. A new suite is serial until listed here.
  */
 const CONCURRENT = [
-  'test/unit/**/*.spec.ts',
-  'test/deploy/**/*.spec.ts',
-  'test/client/**/*.spec.ts',
-  ...[
+  '/test/(unit|deploy|client)/.+\\.spec\\.ts$',
+  `/test/e2e/(${[
     'admin',
     'atomic-writes',
     'auth',
@@ -43,8 +41,8 @@ const CONCURRENT = [
     'replicas-start',
     'restart',
     'swagger-ui',
-  ].map((name) => `test/e2e/${name}.e2e.spec.ts`),
-].map((glob) => `<rootDir>/${glob}`);
+  ].join('|')})\\.e2e\\.spec\\.ts$`,
+];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -53,17 +51,12 @@ module.exports = {
   globalSetup: '<rootDir>/test/utils/global-setup.ts',
   globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
   projects: [
-    { ...base, displayName: 'concurrent', testMatch: CONCURRENT },
+    { ...base, displayName: 'concurrent', testRegex: CONCURRENT },
     {
       ...base,
       displayName: 'serial',
       testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'],
-      testPathIgnorePatterns: ['/node_modules/', ...CONCURRENT.map(globToRegex)],
+      testPathIgnorePatterns: ['/node_modules/', ...CONCURRENT],
     },
   ],
 };
-
-function globToRegex(glob) {
-  const escaped = glob.replace('<rootDir>/', '/').replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  return `${escaped.replace(/\/\*\*\//g, '/(.*/)?').replace(/\*/g, '[^/]*')}$`;
-}
