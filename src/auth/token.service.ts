@@ -124,8 +124,12 @@ export function hasSessionClaims(payload: unknown, type: 'access' | 'refresh'): 
 /** Verified access tokens kept (claims only) so that a token's next uses skip the signature. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
-const HASH_OF = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' } as const;
-const NODE_HASH_OF = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' } as const;
+/** Each HS algorithm's hash, as WebCrypto (jose's verification key) and node:crypto name it. */
+const HMAC_HASH = {
+  HS256: { webCrypto: 'SHA-256', node: 'sha256' },
+  HS384: { webCrypto: 'SHA-384', node: 'sha384' },
+  HS512: { webCrypto: 'SHA-512', node: 'sha512' },
+} as const;
 
 interface Signer {
   key: CryptoKey;
@@ -134,7 +138,7 @@ interface Signer {
 
 interface HmacSecret {
   secret: KeyObject;
-  hash: (typeof NODE_HASH_OF)[keyof typeof NODE_HASH_OF];
+  hash: (typeof HMAC_HASH)[keyof typeof HMAC_HASH]['node'];
 }
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -164,13 +168,10 @@ export class TokenService {
   ) {
     const { algorithm, secret } = config.jwt;
     if (!config.jwt.asymmetric) {
-      const hs = algorithm as keyof typeof HASH_OF;
+      const hash = HMAC_HASH[algorithm as keyof typeof HMAC_HASH];
       const key = createSecretKey(Buffer.from(secret, 'utf8'));
-      this.hmacKey = key.toCryptoKey({ name: 'HMAC', hash: HASH_OF[hs] }, false, [
-        'sign',
-        'verify',
-      ]);
-      this.hmacSecret = { secret: key, hash: NODE_HASH_OF[hs] };
+      this.hmacKey = key.toCryptoKey({ name: 'HMAC', hash: hash.webCrypto }, false, ['verify']);
+      this.hmacSecret = { secret: key, hash: hash.node };
     }
   }
 
