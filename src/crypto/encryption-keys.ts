@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
-import type { AppConfig } from '../config/app-config';
+import { type AppConfig, IN_MEMORY_DATA_DIR } from '../config/app-config';
 import { decodeKey, generateKey } from './secret-box';
 
 export const DEV_KEY_FILE = 'secrets-encryption.key';
@@ -18,7 +18,7 @@ export function loadEncryptionKeys(config: Pick<AppConfig, 'secrets' | 'dataDir'
   const previous = config.secrets.previousKeys.map(decodeKey);
   if (config.secrets.key) return { current: decodeKey(config.secrets.key), previous };
   // An in-memory database ends with the process, and so may the key of its secrets.
-  if (config.dataDir === 'memory://') return { current: decodeKey(generateKey()), previous };
+  if (config.dataDir === IN_MEMORY_DATA_DIR) return { current: decodeKey(generateKey()), previous };
   const file = join(resolve(config.dataDir), DEV_KEY_FILE);
   return { current: decodeKey(readOrCreate(file)), previous };
 }

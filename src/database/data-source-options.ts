@@ -11,7 +11,7 @@ import { DeviceTokens1733500000000 } from '../../migrations/1733500000000-Device
 import { AuditLogEntity } from '../audit/audit-log.entity';
 import { EmailTokenEntity } from '../email-tokens/email-token.entity';
 import { MailOutboxEntity } from '../mail/mail-outbox.entity';
-import type { AppConfig } from '../config/app-config';
+import { type AppConfig, IN_MEMORY_DATA_DIR } from '../config/app-config';
 import { DeviceTokenEntity } from '../devices/device-token.entity';
 import { MfaChallengeEntity, RecoveryCodeEntity, TotpCredentialEntity } from '../mfa/mfa.entities';
 import { SessionEntity } from '../sessions/session.entity';
@@ -62,8 +62,9 @@ export function dataSourceOptions(
   if (config.databaseUrl) {
     return { ...common, url: config.databaseUrl, extra: poolOptions(config, purpose) };
   }
-  const dataDir = config.dataDir === 'memory://' ? 'memory://' : resolve(config.dataDir);
-  if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
+  const inMemory = config.dataDir === IN_MEMORY_DATA_DIR;
+  const dataDir = inMemory ? IN_MEMORY_DATA_DIR : resolve(config.dataDir);
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
   return {
     ...common,
     driver: createPgliteDriver(dataDir),

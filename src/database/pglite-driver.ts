@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { PGlite } from '@electric-sql/pglite';
+import { IN_MEMORY_DATA_DIR } from '../config/app-config';
 
 /**
  * A `pg`-shaped driver module for TypeORM over an in-process PGlite database.
@@ -21,7 +22,7 @@ const openPools = new Map<string, number>();
 function openDatabase(dataDir: string): Promise<PGlite> {
   let db = instances.get(dataDir);
   if (!db) {
-    db = PGlite.create(dataDir === 'memory://' ? undefined : dataDir);
+    db = PGlite.create(dataDir === IN_MEMORY_DATA_DIR ? undefined : dataDir);
     instances.set(dataDir, db);
   }
   return db;

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { IN_MEMORY_DATA_DIR } from '../../src/config/app-config';
 import { DEV_KEY_FILE, loadEncryptionKeys } from '../../src/crypto/encryption-keys';
 import { decodeKey, generateKey, SecretBox } from '../../src/crypto/secret-box';
 
@@ -59,7 +60,10 @@ describe(SecretBox.name, () => {
     const dir = mkdtempSync(join(tmpdir(), 'p21-keys-'));
     try {
       process.chdir(dir);
-      const key = loadEncryptionKeys({ secrets: { previousKeys: [] }, dataDir: 'memory://' });
+      const key = loadEncryptionKeys({
+        secrets: { previousKeys: [] },
+        dataDir: IN_MEMORY_DATA_DIR,
+      });
       expect(key.current).toHaveLength(32);
       expect(readdirSync(dir)).toEqual([]);
     } finally {
