@@ -28,12 +28,10 @@ export async function buildPgliteTemplate(): Promise<string> {
   return dir;
 }
 
-/** Fills `dir` with a copy of the run's migrated template; false when there is none. */
-export function copyPgliteTemplate(dir: string): boolean {
+/** Fills `dir` with a copy of the run's migrated template, when the global setup built one. */
+export function copyPgliteTemplate(dir: string) {
   const template = process.env[TEMPLATE_ENV];
-  if (!template) return false;
-  cpSync(template, dir, { recursive: true });
-  return true;
+  if (template) cpSync(template, dir, { recursive: true });
 }
 
 export function removePgliteTemplate() {
