@@ -32,18 +32,21 @@ export async function latestCheckpoint(
     : { seq: 0, hash: GENESIS_HASH };
 }
 
-/**
- * Inserts one row, unsealed (no seq, no hash yet), inside `manager`'s transaction: the row
- * commits or rolls back with the change it records, and no lock is taken on the request path.
- * `sealPending` chains it moments later.
- */
-export async function insertAuditRow(manager: EntityManager, input: NewAuditRow) {
-  // Milliseconds only, so the timestamp round-trips through timestamptz exactly.
-  const row = { ...input, id: randomUUID(), created_at: new Date() };
-  await manager.query(
-    `INSERT INTO audit_logs (id, user_id, action, resource, details, ip_address, user_agent, created_at)
-     VALUES ($1, $2, $3, $4, $5::jsonb, $6::inet, $7, $8)`,
-    [
+export type WrittenAuditRow = NewAuditRow & { id: string; created_at: Date };
+
+/** Gives a new row its id and timestamp (milliseconds only: it round-trips through timestamptz). */
+export function newAuditRow(input: NewAuditRow): WrittenAuditRow {
+  return { ...input, id: randomUUID(), created_at: new Date() };
+}
+
+const AUDIT_COLUMNS = 'id, user_id, action, resource, details, ip_address, user_agent, created_at';
+
+/** The row's values as parameters `$first`… with their column types, and the parameters. */
+function auditValues(row: WrittenAuditRow, first: number) {
+  const types = ['uuid', 'uuid', 'varchar', 'varchar', 'jsonb', 'inet', 'text', 'timestamptz'];
+  return {
+    sql: types.map((type, i) => `$${first + i}::${type}`).join(', '),
+    params: [
       row.id,
       row.user_id,
       row.action,
@@ -53,8 +56,33 @@ export async function insertAuditRow(manager: EntityManager, input: NewAuditRow)
       row.user_agent,
       row.created_at,
     ],
+  };
+}
+
+/**
+ * Inserts one row, unsealed (no seq, no hash yet), inside `manager`'s transaction: the row
+ * commits or rolls back with the change it records, and no lock is taken on the request path.
+ * `sealPending` chains it moments later.
+ */
+export async function insertAuditRow(manager: EntityManager, row: WrittenAuditRow) {
+  const values = auditValues(row, 1);
+  await manager.query(
+    `INSERT INTO audit_logs (${AUDIT_COLUMNS}) VALUES (${values.sql})`,
+    values.params,
   );
-  return row;
+}
+
+/**
+ * The same INSERT as a clause for a data-modifying CTE: the row is written, in the statement
+ * that makes the change it records, only when `source` (a CTE of that statement) yields a row.
+ * Its parameters are numbered from `first`.
+ */
+export function auditInsertFrom(row: WrittenAuditRow, source: string, first: number) {
+  const values = auditValues(row, first);
+  return {
+    sql: `INSERT INTO audit_logs (${AUDIT_COLUMNS}) SELECT ${values.sql} FROM ${source}`,
+    params: values.params,
+  };
 }
 
 type UnsealedRow = Omit<StoredRow, 'seq' | 'prev_hash' | 'hash'>;

@@ -10,7 +10,12 @@ import type {
 } from 'typeorm';
 import type { ClientInfo } from '../common/decorators';
 import type { AuditAction } from './audit-actions';
-import { insertAuditRow } from './audit-chain.repository';
+import {
+  auditInsertFrom,
+  insertAuditRow,
+  newAuditRow,
+  WrittenAuditRow,
+} from './audit-chain.repository';
 import { auditScope } from './audit-context';
 import { redactSecrets } from './redact';
 
@@ -23,7 +28,15 @@ export interface AuditEvent {
   client?: ClientInfo;
 }
 
-type WrittenRow = Awaited<ReturnType<typeof insertAuditRow>>;
+/**
+ * An audit row that a change's own single statement inserts (see `insertFrom`): for writes that
+ * commit by themselves, outside any transaction. `AuditService.committed` logs it afterwards.
+ */
+export interface PreparedAuditRow {
+  row: WrittenAuditRow;
+  /** The INSERT as a data-modifying CTE clause reading `source`; parameters from `$first`. */
+  insertFrom(source: string, first: number): { sql: string; params: unknown[] };
+}
 
 /**
  * The guide's `log_audit_event`: one row in audit_logs (chained moments later by the
@@ -33,7 +46,7 @@ type WrittenRow = Awaited<ReturnType<typeof insertAuditRow>>;
 @Injectable()
 export class AuditService implements EntitySubscriberInterface, OnModuleInit {
   private readonly logger = new Logger('Audit');
-  private readonly pending = new WeakMap<QueryRunner, WrittenRow[]>();
+  private readonly pending = new WeakMap<QueryRunner, WrittenAuditRow[]>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -50,30 +63,46 @@ export class AuditService implements EntitySubscriberInterface, OnModuleInit {
    * together. Outside a transaction the row is written (and logged) on its own.
    */
   async record(event: AuditEvent): Promise<void> {
+    markRecorded();
+    const row = this.rowOf(event);
+    const manager = this.txHost.tx;
+    const runner = manager.queryRunner;
+    await insertAuditRow(manager, row);
+    if (runner?.isTransactionActive) {
+      this.pending.set(runner, [...(this.pending.get(runner) ?? []), row]);
+    } else {
+      this.log(row);
+    }
+  }
+
+  /** The row for a change written by one statement; `committed` once that statement succeeded. */
+  prepare(event: AuditEvent): PreparedAuditRow {
+    const row = this.rowOf(event);
+    return { row, insertFrom: (source, first) => auditInsertFrom(row, source, first) };
+  }
+
+  committed(prepared: PreparedAuditRow): void {
+    markRecorded();
+    this.log(prepared.row);
+  }
+
+  /** The event's row: the request's client and id, the acting admin, secrets redacted. */
+  private rowOf(event: AuditEvent): WrittenAuditRow {
     const scope = auditScope.getStore();
-    if (scope) scope.recorded = true;
     const client = event.client ?? scope?.client;
     const details: Record<string, unknown> = { ...(event.details ?? {}) };
     if (client) details.request_id = client.requestId;
     if (scope?.actorId && scope.actorId !== event.userId && details.actor_id === undefined) {
       details.actor_id = scope.actorId;
     }
-    const input = {
+    return newAuditRow({
       user_id: event.userId,
       action: event.action,
       resource: event.resource ?? null,
       details: redactSecrets(details),
       ip_address: client?.ip || null,
       user_agent: client?.userAgent ?? null,
-    };
-    const manager = this.txHost.tx;
-    const runner = manager.queryRunner;
-    const row = await insertAuditRow(manager, input);
-    if (runner?.isTransactionActive) {
-      this.pending.set(runner, [...(this.pending.get(runner) ?? []), row]);
-    } else {
-      this.log(row);
-    }
+    });
   }
 
   /**
@@ -98,7 +127,7 @@ export class AuditService implements EntitySubscriberInterface, OnModuleInit {
     this.pending.delete(event.queryRunner);
   }
 
-  private log(row: WrittenRow) {
+  private log(row: WrittenAuditRow) {
     this.logger.log({
       msg: 'audit_event',
       audit_id: row.id,
@@ -110,4 +139,10 @@ export class AuditService implements EntitySubscriberInterface, OnModuleInit {
       timestamp: row.created_at.toISOString(),
     });
   }
+}
+
+/** The request wrote its own audit row: no generic failure row for it (AuditInterceptor). */
+function markRecorded() {
+  const scope = auditScope.getStore();
+  if (scope) scope.recorded = true;
 }

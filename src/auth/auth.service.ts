@@ -11,7 +11,7 @@ import { PasswordService } from '../credentials/password.service';
 import { DeviceAttempt, DeviceTokensService } from '../devices/device-tokens.service';
 import { EmailTokensService } from '../email-tokens/email-tokens.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { SessionsService, SupersededSession } from '../sessions/sessions.service';
+import { RotationTarget, SessionsService } from '../sessions/sessions.service';
 import { UserEntity } from '../users/user.entity';
 import { toPublicUser } from '../users/user.serializer';
 import { UsersService } from '../users/users.service';
@@ -49,16 +49,23 @@ const tokenReused = () =>
     'Refresh token already used; the session has been revoked',
   );
 
-/** How long a refresh that lost the rotation race waits for the winner's pair to show up. */
-const GRACE_WAIT_MS = 1000;
-const GRACE_POLL_MS = 50;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-type RefreshOutcome =
-  | { kind: 'issued'; tokens: IssuedTokens }
-  | { kind: 'invalid' }
-  | { kind: 'reused' }
-  | { kind: 'wait' };
+/**
+ * What the rotation of a refresh token first mints for: the most common session (role `user`,
+ * a password login) and, when the token's own lifetime was cut short of a full TTL, its expiry
+ * as the session's end. The rotation checks all of it and mints again for anything else, so
+ * other sessions cost one more round trip (refresh tokens carry only the contract's claims).
+ */
+export function expectedRotationTarget(
+  claims: RefreshClaims,
+  refreshTtlSeconds: number,
+): RotationTarget {
+  const cut = claims.exp - claims.iat < refreshTtlSeconds;
+  return {
+    role: 'user',
+    amr: amrToColumn(['pwd']),
+    ...(cut ? { notAfter: new Date(claims.exp * 1000) } : {}),
+  };
+}
 
 /** How a login was proven: methods (RFC 8176), the trusted device it came with, a new hash. */
 export interface LoginProof {
@@ -327,87 +334,64 @@ export class AuthService {
    * Rotates the session's refresh token. A validly signed refresh token that is not the
    * session's current one was already rotated: within the grace window, and while its
    * successor is unused, it gets the successor pair again; otherwise it is a reuse, which
-   * revokes the whole session. A racer that finds no pair yet from a rotation of the last
-   * moments retries (without holding the session row) for up to GRACE_WAIT_MS first.
+   * revokes the whole session.
    */
   async refresh(dto: RefreshDto, client: ClientInfo): Promise<{ tokens: IssuedTokens }> {
-    const { claims, kid } = await this.tokens.verifyRefresh(dto.refresh_token);
+    const presented = dto.refresh_token;
+    const { claims, kid } = await this.tokens.verifyRefresh(presented);
     if (kid && (await this.sessions.isSigningKeyRevoked(kid))) throw AppError.invalidToken();
-    const waitUntil = Date.now() + GRACE_WAIT_MS;
-    for (;;) {
-      const outcome = await this.tryRefresh(
-        dto.refresh_token,
-        claims,
-        client,
-        Date.now() < waitUntil,
-      );
-      switch (outcome.kind) {
-        case 'issued':
-          return { tokens: outcome.tokens };
-        case 'invalid':
-          throw AppError.invalidToken();
-        case 'reused':
-          throw tokenReused();
-        case 'wait':
-          await sleep(GRACE_POLL_MS);
-      }
-    }
-  }
-
-  @Transactional()
-  private async tryRefresh(
-    presented: string,
-    claims: RefreshClaims,
-    client: ClientInfo,
-    mayWait: boolean,
-  ): Promise<RefreshOutcome> {
     const outcome = await this.sessions.rotate(
       {
         sessionId: claims.sid,
         userId: claims.sub,
         presentedHash: hashToken(presented),
-        issue: (notAfter) => this.tokens.issueRefresh(claims.sub, claims.sid, notAfter),
+        expected: expectedRotationTarget(claims, this.config.jwt.refreshTtlSeconds),
+        mint: async (target) => {
+          const pair = await this.tokens.issue(
+            claims.sub,
+            target.role,
+            claims.sid,
+            amrFromColumn(target.amr),
+            target.notAfter,
+          );
+          const gracePair = this.grace.enabled ? this.grace.seal(presented, pair.tokens) : null;
+          return { ...pair, gracePair };
+        },
       },
       client,
     );
-    if (outcome.kind === 'invalid') return outcome;
-    if (outcome.kind === 'superseded') {
-      return this.replayOrRevoke(presented, outcome.session, client, mayWait);
-    }
-    const { refresh } = outcome;
-    const tokens = await this.tokens.withAccess(
-      refresh.token,
-      claims.sub,
-      outcome.role,
-      claims.sid,
-      amrFromColumn(outcome.amr),
-      refresh.refreshExpiresAt,
-    );
-    // Kept before the commit: refreshes racing on this token wait on the session row and
-    // find the pair as soon as they see the rotation.
-    if (this.grace.enabled) await this.grace.keep(presented, tokens);
-    return { kind: 'issued', tokens };
+    if (outcome.kind === 'rotated') return { tokens: outcome.minted.tokens };
+    if (outcome.kind === 'invalid') throw AppError.invalidToken();
+    const replayed = await this.replayOrRevoke(presented, claims, client);
+    if (replayed) return { tokens: replayed };
+    throw tokenReused();
   }
 
-  /** Within the grace window, the pair the first use got, while that pair is unused. */
+  /**
+   * A superseded token: within the grace window, the pair its rotation sealed for it, while
+   * that pair's refresh token is still the session's current one; otherwise the session is
+   * revoked for reuse (null).
+   */
+  @Transactional()
   private async replayOrRevoke(
     presented: string,
-    session: SupersededSession,
+    claims: RefreshClaims,
     client: ClientInfo,
-    mayWait: boolean,
-  ): Promise<RefreshOutcome> {
-    if (this.grace.enabled) {
-      const successor = await this.grace.find(presented);
+  ): Promise<IssuedTokens | null> {
+    const session = await this.sessions.lockSuperseded(
+      { sessionId: claims.sid, userId: claims.sub },
+      hashToken(presented),
+    );
+    if (!session) throw AppError.invalidToken();
+    if (this.grace.enabled && session.withinGrace) {
+      const successor = this.grace.open(presented, session.gracePair);
       if (successor && hashToken(successor.refresh_token) === session.currentHash) {
         await this.sessions.recordReplay(session, client);
-        return { kind: 'issued', tokens: successor };
+        return successor;
       }
-      const windowMs = (this.grace.windowSeconds + 1) * 1000;
-      const rotatedJustNow = session.rotatedAt.getTime() > Date.now() - windowMs;
-      if (!successor && rotatedJustNow && mayWait) return { kind: 'wait' };
     }
     await this.sessions.revokeForReuse(session, client);
-    return { kind: 'reused' };
+    return null;
   }
 
   async logout(principal: Principal, client: ClientInfo) {

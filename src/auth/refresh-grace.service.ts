@@ -1,7 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { KvStore } from '../store/kv-store';
 import { hashToken, IssuedTokens } from './token.service';
 
 const VERSION = 'v1';
@@ -10,19 +9,16 @@ const TAG_BYTES = 16;
 const HKDF_SALT = 'perfect21/refresh-grace';
 
 /**
- * Keeps, for REFRESH_REUSE_GRACE_SECONDS, the successor pair a refresh token was rotated
- * into, so that tabs or retries racing on one token all get that same pair (on any replica).
- * The entry is keyed by the rotated token's hash and sealed (AES-256-GCM) under a key
- * derived from the rotated token itself: reading Redis (or the database, which holds the
- * same hash) gives neither the tokens nor the key; only a holder of the rotated token can
- * open it.
+ * Seals the successor pair a refresh token is rotated into, so that tabs or retries presenting
+ * that token again within REFRESH_REUSE_GRACE_SECONDS all get that same pair (on any replica).
+ * The rotation stores the sealed pair in the session row in the statement that rotates, so it
+ * exists exactly when the rotation committed. AES-256-GCM under a key derived from the rotated
+ * token itself, with its hash as associated data: reading the database (which holds only
+ * hashes) gives neither the tokens nor the key; only a holder of the rotated token opens it.
  */
 @Injectable()
 export class RefreshGraceService {
-  constructor(
-    private readonly store: KvStore,
-    private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly config: AppConfig) {}
 
   get windowSeconds(): number {
     return this.config.sessions.reuseGraceSeconds;
@@ -32,25 +28,23 @@ export class RefreshGraceService {
     return this.windowSeconds > 0;
   }
 
-  /** Keeps `successor` as the answer to `rotated` for the grace window. */
-  async keep(rotated: string, successor: IssuedTokens): Promise<void> {
-    const id = hashToken(rotated);
+  /** `successor`, sealed for the holder of `rotated`. */
+  seal(rotated: string, successor: IssuedTokens): string {
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', keyOf(rotated), iv).setAAD(Buffer.from(id));
+    const cipher = createCipheriv('aes-256-gcm', keyOf(rotated), iv).setAAD(
+      Buffer.from(hashToken(rotated)),
+    );
     const sealed = Buffer.concat([cipher.update(JSON.stringify(successor)), cipher.final()]);
-    const value = `${VERSION}.${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
-    await this.store.set(storeKey(id), value, this.windowSeconds);
+    return `${VERSION}.${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
   }
 
-  /** The pair `rotated` was rotated into, while the window lasts; null otherwise. */
-  async find(rotated: string): Promise<IssuedTokens | null> {
-    const id = hashToken(rotated);
-    const value = await this.store.get(storeKey(id));
-    if (!value?.startsWith(`${VERSION}.`)) return null;
-    const raw = Buffer.from(value.slice(VERSION.length + 1), 'base64url');
+  /** The pair `sealed` holds, when it was sealed for `rotated`; null otherwise. */
+  open(rotated: string, sealed: string | null): IssuedTokens | null {
+    if (!sealed?.startsWith(`${VERSION}.`)) return null;
+    const raw = Buffer.from(sealed.slice(VERSION.length + 1), 'base64url');
     try {
       const decipher = createDecipheriv('aes-256-gcm', keyOf(rotated), raw.subarray(0, IV_BYTES))
-        .setAAD(Buffer.from(id))
+        .setAAD(Buffer.from(hashToken(rotated)))
         .setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
       const plain = Buffer.concat([
         decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)),
@@ -62,8 +56,6 @@ export class RefreshGraceService {
     }
   }
 }
-
-const storeKey = (tokenHash: string) => `refresh:grace:${tokenHash}`;
 
 /** HKDF over the whole token (its signature included): the stored hash does not reveal it. */
 const keyOf = (token: string) =>

@@ -203,11 +203,11 @@ export class TokenService {
   }
 
   /** A session's next refresh token, expiring at `notAfter` at the latest; only its hash is stored. */
-  async issueRefresh(
+  private async issueRefresh(
     userId: string,
     sessionId: string,
-    notAfter?: Date,
-    signer?: Signer,
+    notAfter: Date | undefined,
+    signer: Signer,
   ): Promise<RefreshToken> {
     const exp = this.expiry(this.config.jwt.refreshTtlSeconds, notAfter);
     const refreshJti = randomUUID();
@@ -225,7 +225,7 @@ export class TokenService {
   }
 
   /** The token response: a fresh access token (expiring at `notAfter` at the latest) next to `refreshToken`. */
-  async withAccess(
+  private async withAccess(
     refreshToken: string,
     userId: string,
     role: Role,

@@ -70,9 +70,19 @@ export function isDependencyDown(error: unknown): boolean {
 }
 
 /**
- * The connection failed while COMMIT was in flight: PostgreSQL may have committed and only the
- * acknowledgement was lost, which nobody can tell before answering.
+ * Leads a data-modifying statement run outside any transaction: it commits by itself, so a
+ * connection lost while it ran leaves it in doubt just like a COMMIT.
+ */
+export const SELF_COMMITTING = '/* self-committing */';
+
+/**
+ * The connection failed while a COMMIT (or a self-committing statement) was in flight:
+ * PostgreSQL may have committed and only the acknowledgement was lost, which nobody can tell
+ * before answering.
  */
 export function isCommitInDoubt(error: unknown): boolean {
-  return error instanceof QueryFailedError && /^\s*COMMIT\b/i.test(error.query);
+  return (
+    error instanceof QueryFailedError &&
+    (/^\s*COMMIT\b/i.test(error.query) || error.query.startsWith(SELF_COMMITTING))
+  );
 }

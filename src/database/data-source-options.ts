@@ -8,6 +8,7 @@ import { EmailTokensAndMailOutbox1733200000000 } from '../../migrations/17332000
 import { TwoFactorAuthentication1733300000000 } from '../../migrations/1733300000000-TwoFactorAuthentication';
 import { SigningKeys1733400000000 } from '../../migrations/1733400000000-SigningKeys';
 import { DeviceTokens1733500000000 } from '../../migrations/1733500000000-DeviceTokens';
+import { SessionGracePair1733600000000 } from '../../migrations/1733600000000-SessionGracePair';
 import { AuditLogEntity } from '../audit/audit-log.entity';
 import { EmailTokenEntity } from '../email-tokens/email-token.entity';
 import { MailOutboxEntity } from '../mail/mail-outbox.entity';
@@ -40,6 +41,7 @@ export const MIGRATIONS = [
   TwoFactorAuthentication1733300000000,
   SigningKeys1733400000000,
   DeviceTokens1733500000000,
+  SessionGracePair1733600000000,
 ];
 
 /**

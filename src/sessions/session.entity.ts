@@ -54,4 +54,8 @@ export class SessionEntity {
 
   @TimestampColumn('revoked_at', { nullable: true })
   revokedAt: Date | null;
+
+  /** The pair the previous refresh token was rotated into, sealed under that token (RefreshGrace). */
+  @Column({ name: 'grace_pair', type: 'text', nullable: true })
+  gracePair: string | null;
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import type { PreparedAuditRow } from '../audit/audit.service';
+import { SELF_COMMITTING } from '../common/dependency-errors';
 import type { Role } from '../common/roles';
 import { SessionEntity } from './session.entity';
 
@@ -31,9 +33,33 @@ export interface NewSession {
   amr: string;
 }
 
-/** TypeORM returns an UPDATE ... RETURNING as [rows, affected count], on pg and PGlite alike. */
-function firstRow<T>([rows]: [T[], number]): T | null {
-  return rows[0] ?? null;
+/** A session as a refresh that did not rotate sees it. */
+export interface RotationState {
+  id: string;
+  userId: string;
+  isActive: boolean;
+  userActive: boolean;
+  expiresAt: Date;
+  createdAt: Date;
+  refreshTokenHash: string | null;
+  amr: string;
+  role: Role;
+  gracePair: string | null;
+  /** The session rotated within the refresh grace window (on the database's clock). */
+  withinGrace: boolean;
+}
+
+interface RotationStateRow {
+  user_id: string;
+  is_active: boolean | null;
+  user_active: boolean | null;
+  expires_at: Date | string;
+  created_at: Date | string;
+  refresh_token_hash: string | null;
+  amr: string;
+  role: Role;
+  grace_pair: string | null;
+  within_grace: boolean | null;
 }
 
 @Injectable()
@@ -49,61 +75,92 @@ export class SessionsRepository {
     await this.sessions.insert({ ...session, tokenType: 'refresh' });
   }
 
-  /** Locks the session row for the rest of the transaction (serialises concurrent refreshes). */
-  findForUpdate(id: string) {
-    return this.sessions
-      .createQueryBuilder('s')
-      .setLock('pessimistic_write')
-      .where('s.id = :id', { id })
-      .getOne();
+  /**
+   * What a failed rotation needs to know about the session (and its user), `withinGrace` being
+   * a rotation in the last `graceSeconds`; with `lock`, the row stays locked for the rest of the
+   * caller's transaction.
+   */
+  async findRotationState(
+    id: string,
+    { graceSeconds, lock }: { graceSeconds: number; lock: boolean },
+  ): Promise<RotationState | null> {
+    const [row] = await this.sessions.query<RotationStateRow[]>(
+      `SELECT s.user_id, s.is_active, s.expires_at, s.created_at, s.refresh_token_hash, s.amr,
+              s.grace_pair, u.role, u.is_active AS user_active,
+              s.last_used > now() - make_interval(secs => $2) AS within_grace
+         FROM user_sessions AS s JOIN users AS u ON u.id = s.user_id
+        WHERE s.id = $1${lock ? ' FOR UPDATE OF s' : ''}`,
+      [id, graceSeconds],
+    );
+    if (!row) return null;
+    return {
+      id,
+      userId: row.user_id,
+      isActive: row.is_active === true,
+      userActive: row.user_active === true,
+      expiresAt: new Date(row.expires_at),
+      createdAt: new Date(row.created_at),
+      refreshTokenHash: row.refresh_token_hash,
+      amr: row.amr,
+      role: row.role,
+      gracePair: row.grace_pair,
+      withinGrace: row.within_grace === true,
+    };
   }
 
   /**
-   * Compare-and-swap rotation in one statement: succeeds only while `presentedHash` is the
-   * session's current refresh token, the session and its user are active and the session is
-   * younger than `maxLifetimeSeconds`. Concurrent rotations with one token serialise on the
-   * row; the losers see the new hash and match nothing. `expires_at` never passes the
-   * session's absolute end; the returned one says whether `next` must be cut short.
+   * Compare-and-swap rotation in one self-committing statement, its audit row included: it
+   * succeeds only while `presentedHash` is the session's current refresh token, the session and
+   * its user are active, the session is younger than `maxLifetimeSeconds` and `next` does not
+   * outlive it, and the user's role and the session's `amr` are the ones `next` was minted for.
+   * Concurrent rotations with one token serialise on the row; the losers see the new hash and
+   * match nothing. `gracePair` (sealed) is what the presented token's later uses get back.
    */
-  async rotateIfCurrent(rotation: {
-    sessionId: string;
-    userId: string;
-    presentedHash: string;
-    next: NextRefreshToken;
-    maxLifetimeSeconds: number;
-  }): Promise<{ role: Role; amr: string; expiresAt: Date } | null> {
-    const { sessionId, userId, presentedHash, next, maxLifetimeSeconds } = rotation;
-    const result = await this.sessions.query<
-      [Array<{ role: Role; amr: string; expires_at: Date | string }>, number]
-    >(
-      `UPDATE user_sessions AS s
-          SET jti = $4, refresh_token_hash = $5, last_used = now(),
-              expires_at = LEAST($6::timestamptz, s.created_at + make_interval(secs => $7))
-         FROM users AS u
-        WHERE s.id = $1 AND s.user_id = $2 AND s.refresh_token_hash = $3 AND u.id = s.user_id
-          AND s.is_active IS TRUE AND s.expires_at > now() AND u.is_active IS TRUE
-          AND s.created_at + make_interval(secs => $7) > now()
-      RETURNING u.role, s.amr, s.expires_at`,
-      [
-        sessionId,
-        userId,
-        presentedHash,
-        next.refreshJti,
-        next.refreshTokenHash,
-        next.refreshExpiresAt,
-        maxLifetimeSeconds,
-      ],
+  async rotateIfCurrent(
+    rotation: {
+      sessionId: string;
+      userId: string;
+      presentedHash: string;
+      next: NextRefreshToken;
+      role: Role;
+      amr: string;
+      gracePair: string | null;
+      maxLifetimeSeconds: number;
+    },
+    audit: PreparedAuditRow,
+  ): Promise<boolean> {
+    const { sessionId, userId, presentedHash, next, role, amr, gracePair } = rotation;
+    const params: unknown[] = [
+      sessionId,
+      userId,
+      presentedHash,
+      next.refreshJti,
+      next.refreshTokenHash,
+      next.refreshExpiresAt,
+      rotation.maxLifetimeSeconds,
+      role,
+      amr,
+      gracePair,
+    ];
+    const auditInsert = audit.insertFrom('rotated', params.length + 1);
+    const [{ rotated }] = await this.txHost.tx.query<[{ rotated: number }]>(
+      `${SELF_COMMITTING}
+       WITH rotated AS (
+         UPDATE user_sessions AS s
+            SET jti = $4, refresh_token_hash = $5, expires_at = $6, last_used = now(),
+                grace_pair = $10
+           FROM users AS u
+          WHERE s.id = $1 AND s.user_id = $2 AND s.refresh_token_hash = $3 AND u.id = s.user_id
+            AND s.is_active IS TRUE AND s.expires_at > now() AND u.is_active IS TRUE
+            AND s.created_at + make_interval(secs => $7) > now()
+            AND s.created_at + make_interval(secs => $7) >= $6
+            AND u.role = $8 AND s.amr = $9
+        RETURNING s.id
+       ), audit AS (${auditInsert.sql})
+       SELECT count(*)::int AS rotated FROM rotated`,
+      [...params, ...auditInsert.params],
     );
-    const row = firstRow(result);
-    return row ? { role: row.role, amr: row.amr, expiresAt: new Date(row.expires_at) } : null;
-  }
-
-  /** Swaps the refresh token of a session this transaction already rotated (row locked). */
-  async replaceRefreshToken(sessionId: string, next: NextRefreshToken) {
-    await this.sessions.query(
-      `UPDATE user_sessions SET jti = $2, refresh_token_hash = $3, expires_at = $4 WHERE id = $1`,
-      [sessionId, next.refreshJti, next.refreshTokenHash, next.refreshExpiresAt],
-    );
+    return rotated === 1;
   }
 
   listActive(userId: string) {

@@ -14,6 +14,7 @@ import {
   NewSession,
   NextRefreshToken,
   RevocationFilter,
+  RotationState,
   SessionsRepository,
 } from './sessions.repository';
 
@@ -32,38 +33,59 @@ export interface SupersededSession {
   userId: string;
   /** Hash of the session's current refresh token: the successor, or a later one. */
   currentHash: string;
-  /** When the session last rotated. */
-  rotatedAt: Date;
+  /** What the last rotation sealed for the token it rotated (RefreshGraceService). */
+  gracePair: string | null;
+  /** The last rotation happened within the grace window. */
+  withinGrace: boolean;
+}
+
+/** What a session's next tokens are minted for: checked by the rotation that stores them. */
+export interface RotationTarget {
+  role: Role;
+  /** Space-separated, as the session row stores it. */
+  amr: string;
+  /** The session's absolute end, when the next tokens may not outlive a full TTL. */
+  notAfter?: Date;
+}
+
+/** Tokens minted for a rotation: the next refresh token, and the pair sealed for grace replays. */
+export interface MintedRotation extends NextRefreshToken {
+  gracePair: string | null;
 }
 
 export type RotationOutcome<T> =
-  | { kind: 'rotated'; role: Role; amr: string; refresh: T }
-  | { kind: 'invalid' }
-  | { kind: 'superseded'; session: SupersededSession };
+  { kind: 'rotated'; minted: T } | { kind: 'invalid' } | { kind: 'superseded' };
+
+/** Rotations retried because the role, amr or lifetime changed under the expected target. */
+const MAX_ROTATION_ATTEMPTS = 3;
 
 /**
  * Why a refresh token that did not rotate failed: a live session (active, unexpired, within
- * its absolute lifetime) of the token's user whose current token is a different one means
- * the presented token was already rotated.
+ * its absolute lifetime, its user active) of the token's user whose current token is a
+ * different one means the presented token was already rotated (`superseded`); the current
+ * token itself means the tokens were minted for a stale target (`stale`: role, amr or
+ * absolute end changed).
  */
 export function diagnoseFailedRotation(
   session: Pick<
-    SessionEntity,
-    'userId' | 'isActive' | 'expiresAt' | 'createdAt' | 'refreshTokenHash'
+    RotationState,
+    'userId' | 'isActive' | 'userActive' | 'expiresAt' | 'createdAt' | 'refreshTokenHash'
   > | null,
   claims: { userId: string },
   presentedHash: string,
   maxLifetimeSeconds: number,
   now = new Date(),
-): 'invalid' | 'superseded' {
-  const endsAt = session ? new Date(session.createdAt).getTime() + maxLifetimeSeconds * 1000 : 0;
+): 'invalid' | 'superseded' | 'stale' {
+  if (!session) return 'invalid';
+  const endsAt = session.createdAt.getTime() + maxLifetimeSeconds * 1000;
   const live =
-    session?.userId === claims.userId &&
+    session.userId === claims.userId &&
     session.isActive &&
-    new Date(session.expiresAt) > now &&
+    session.userActive &&
+    session.expiresAt > now &&
     endsAt > now.getTime();
-  if (!session || !live || session.refreshTokenHash === presentedHash) return 'invalid';
-  return 'superseded';
+  if (!live || !session.refreshTokenHash) return 'invalid';
+  return session.refreshTokenHash === presentedHash ? 'stale' : 'superseded';
 }
 
 @Injectable()
@@ -129,57 +151,83 @@ export class SessionsService {
   }
 
   /**
-   * Compare-and-swap rotation of a session's refresh token, audited. `issue(notAfter?)` signs
-   * the next refresh token; it is called again with the session's absolute end when the
-   * session ends before a full refresh TTL, so no token outlives its session. A validly
-   * signed token that is not the session's current one was superseded: the row stays locked
-   * for the rest of the caller's transaction, and the caller replays (grace window) or
-   * revokes (`revokeForReuse`).
+   * Compare-and-swap rotation of a session's refresh token, audited, in one self-committing
+   * statement. `mint(target)` signs the next tokens for what the session is expected to be
+   * (`expected`, from the presented token); when the statement finds the session changed under
+   * it (role, amr, or an absolute end before a full refresh TTL), they are minted again for
+   * what it found. A validly signed token that is not the session's current one was
+   * superseded: the caller replays (grace window) or revokes, under `lockSuperseded`.
    */
-  @Transactional()
-  async rotate<T extends NextRefreshToken>(
+  async rotate<T extends MintedRotation>(
     rotation: {
       sessionId: string;
       userId: string;
       presentedHash: string;
-      issue: (notAfter?: Date) => Promise<T>;
+      expected: RotationTarget;
+      mint: (target: RotationTarget) => Promise<T>;
     },
     client: ClientInfo,
   ): Promise<RotationOutcome<T>> {
-    const { maxLifetimeSeconds } = this.config.sessions;
-    let next = await rotation.issue();
-    const rotated = await this.sessions.rotateIfCurrent({ ...rotation, next, maxLifetimeSeconds });
-    if (rotated) {
-      if (rotated.expiresAt < next.refreshExpiresAt) {
-        next = await rotation.issue(rotated.expiresAt);
-        await this.sessions.replaceRefreshToken(rotation.sessionId, next);
-      }
-      await this.audit.record({
+    const { maxLifetimeSeconds, reuseGraceSeconds } = this.config.sessions;
+    let target = rotation.expected;
+    for (let attempt = 1; ; attempt++) {
+      const minted = await rotation.mint(target);
+      const audit = this.audit.prepare({
         userId: rotation.userId,
         action: 'TOKEN_REFRESHED',
         resource: 'session',
         details: { session_id: rotation.sessionId },
         client,
       });
-      return { kind: 'rotated', role: rotated.role, amr: rotated.amr, refresh: next };
+      const rotated = await this.sessions.rotateIfCurrent(
+        { ...rotation, ...target, next: minted, gracePair: minted.gracePair, maxLifetimeSeconds },
+        audit,
+      );
+      if (rotated) {
+        this.audit.committed(audit);
+        return { kind: 'rotated', minted };
+      }
+      const session = await this.sessions.findRotationState(rotation.sessionId, {
+        graceSeconds: reuseGraceSeconds,
+        lock: false,
+      });
+      const verdict = diagnoseFailedRotation(
+        session,
+        rotation,
+        rotation.presentedHash,
+        maxLifetimeSeconds,
+      );
+      if (verdict === 'superseded') return { kind: 'superseded' };
+      if (verdict === 'invalid' || !session || attempt === MAX_ROTATION_ATTEMPTS) {
+        return { kind: 'invalid' };
+      }
+      const endsAt = new Date(session.createdAt.getTime() + maxLifetimeSeconds * 1000);
+      target = { role: session.role, amr: session.amr, notAfter: endsAt };
     }
-    // Not rotated: find out why (the rare path), under the row lock.
-    const session = await this.sessions.findForUpdate(rotation.sessionId);
-    const verdict = diagnoseFailedRotation(
-      session,
-      rotation,
-      rotation.presentedHash,
-      maxLifetimeSeconds,
-    );
-    if (verdict === 'invalid' || !session) return { kind: 'invalid' };
+  }
+
+  /**
+   * The session of a superseded token, locked for the rest of the caller's transaction; null
+   * when it is not (or no longer) a live session that moved on from `presentedHash`.
+   */
+  @Transactional()
+  async lockSuperseded(
+    claims: { sessionId: string; userId: string },
+    presentedHash: string,
+  ): Promise<SupersededSession | null> {
+    const { maxLifetimeSeconds, reuseGraceSeconds } = this.config.sessions;
+    const session = await this.sessions.findRotationState(claims.sessionId, {
+      graceSeconds: reuseGraceSeconds,
+      lock: true,
+    });
+    const verdict = diagnoseFailedRotation(session, claims, presentedHash, maxLifetimeSeconds);
+    if (verdict !== 'superseded' || !session) return null;
     return {
-      kind: 'superseded',
-      session: {
-        id: session.id,
-        userId: session.userId,
-        currentHash: session.refreshTokenHash!,
-        rotatedAt: new Date(session.lastUsed),
-      },
+      id: session.id,
+      userId: session.userId,
+      currentHash: session.refreshTokenHash!,
+      gracePair: session.gracePair,
+      withinGrace: session.withinGrace,
     };
   }
 

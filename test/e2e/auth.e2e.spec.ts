@@ -316,6 +316,26 @@ describe('accounts and tokens', () => {
       expect(rows[0].refresh_token_hash).toMatch(/^[0-9a-f]{64}$/);
     });
 
+    it('a role changed since the token was issued: the next pair carries the new role, one rotation', async () => {
+      const user = await createUser(t.http);
+      const db = t.app.get(DataSource);
+      await db.query(`UPDATE users SET role = 'moderator' WHERE id = $1`, [user.id]);
+      const res = await t.http
+        .post('/api/auth/refresh')
+        .send({ refresh_token: user.refreshToken })
+        .expect(200);
+      expect(decode(res.body.tokens.access_token)).toMatchObject({ role: 'moderator' });
+      const rows = await db.query(
+        `SELECT action FROM audit_logs WHERE user_id = $1 AND action = 'TOKEN_REFRESHED'`,
+        [user.id],
+      );
+      expect(rows).toHaveLength(1);
+      await t.http
+        .post('/api/auth/refresh')
+        .send({ refresh_token: res.body.tokens.refresh_token })
+        .expect(200);
+    });
+
     it('refuses an access token, garbage, a missing token, and a deactivated user', async () => {
       const user = await createUser(t.http);
       const asAccess = await t.http

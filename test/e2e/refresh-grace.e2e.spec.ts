@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { KvStore } from '../../src/store/kv-store';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { createTestStorage, TestStorage, usingRedis } from '../utils/test-env';
 import { bearer, createUser, expectErrorEnvelope, login } from '../utils/factories';
@@ -95,16 +94,18 @@ describe('refresh grace window (REFRESH_REUSE_GRACE_SECONDS=2)', () => {
     );
   });
 
-  it('keeps the pair sealed: the stored entry holds no token in readable form', async () => {
+  it('keeps the pair sealed: the session row holds no token in readable form', async () => {
     const user = await createUser(t.http);
     const rotated = await refresh(t.http, user.refreshToken).expect(200);
-    const stored = await t.app.get(KvStore).get(`refresh:grace:${sha256(user.refreshToken)}`);
-    expect(stored).toEqual(expect.any(String));
+    const [{ grace_pair: stored }] = await t.app
+      .get(DataSource)
+      .query(`SELECT grace_pair FROM user_sessions WHERE user_id = $1`, [user.id]);
+    expect(stored).toMatch(/^v1\.[A-Za-z0-9_-]+$/);
     const { access_token, refresh_token } = rotated.body.tokens as Record<string, string>;
     for (const secret of [access_token, refresh_token, ...access_token.split('.')]) {
       expect(stored).not.toContain(secret);
     }
-    expect(Buffer.from(stored!.split('.')[1], 'base64url').toString('latin1')).not.toMatch(
+    expect(Buffer.from(stored.split('.')[1], 'base64url').toString('latin1')).not.toMatch(
       /access_token|eyJ/,
     );
   });
@@ -133,7 +134,10 @@ describe('grace window off (0) and a 4 s absolute lifetime', () => {
       rotated.body.tokens.access_token,
       rotated.body.tokens.refresh_token,
     );
-    expect(await t.app.get(KvStore).get(`refresh:grace:${sha256(user.refreshToken)}`)).toBeNull();
+    const [{ grace_pair }] = await t.app
+      .get(DataSource)
+      .query(`SELECT grace_pair FROM user_sessions WHERE user_id = $1`, [user.id]);
+    expect(grace_pair).toBeNull();
   });
 
   it('no token or expires_at passes login + lifetime; refresh after it → INVALID_TOKEN', async () => {

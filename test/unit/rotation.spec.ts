@@ -1,3 +1,4 @@
+import { expectedRotationTarget } from '../../src/auth/auth.service';
 import { diagnoseFailedRotation } from '../../src/sessions/sessions.service';
 
 describe(diagnoseFailedRotation.name, () => {
@@ -8,9 +9,10 @@ describe(diagnoseFailedRotation.name, () => {
   const session = (overrides: Partial<Parameters<typeof diagnoseFailedRotation>[0]> = {}) => ({
     userId,
     isActive: true,
+    userActive: true,
     createdAt: new Date(now.getTime() - 60_000),
     expiresAt: new Date(now.getTime() + 60_000),
-    refreshTokenHash: 'b'.repeat(64),
+    refreshTokenHash: 'b'.repeat(64) as string | null,
     ...overrides,
   });
   const sut = (s: ReturnType<typeof session> | null) =>
@@ -26,9 +28,13 @@ describe(diagnoseFailedRotation.name, () => {
     );
   });
 
-  it('the current token that still did not rotate (its user was deactivated): invalid, not reuse', () => {
-    const current = session({ refreshTokenHash: presentedHash });
-    expect(sut(current)).toBe('invalid');
+  it('the current token that did not rotate: minted for a stale role, amr or end (retried)', () => {
+    expect(sut(session({ refreshTokenHash: presentedHash }))).toBe('stale');
+  });
+
+  it('a deactivated user: invalid, whether the token is current or superseded', () => {
+    expect(sut(session({ userActive: false, refreshTokenHash: presentedHash }))).toBe('invalid');
+    expect(sut(session({ userActive: false }))).toBe('invalid');
   });
 
   it("another user's session (a foreign sid): invalid, and that session is left alone", () => {
@@ -40,5 +46,25 @@ describe(diagnoseFailedRotation.name, () => {
     expect(sut(session({ isActive: false }))).toBe('invalid');
     expect(sut(session({ expiresAt: new Date(now.getTime() - 1) }))).toBe('invalid');
     expect(sut(null)).toBe('invalid');
+  });
+});
+
+describe(expectedRotationTarget.name, () => {
+  const claims = (iat: number, exp: number) =>
+    ({ sub: 'u', type: 'refresh', sid: 's', jti: 'j', iat, exp }) as const;
+
+  it('expects a password session of role user, with no end of its own for a full-TTL token', () => {
+    expect(expectedRotationTarget(claims(1000, 1000 + 604800), 604800)).toEqual({
+      role: 'user',
+      amr: 'pwd',
+    });
+  });
+
+  it('a token cut short of the TTL ended with its session: the next ones end there too', () => {
+    expect(expectedRotationTarget(claims(1000, 1000 + 3600), 604800)).toEqual({
+      role: 'user',
+      amr: 'pwd',
+      notAfter: new Date((1000 + 3600) * 1000),
+    });
   });
 });
