@@ -61,6 +61,10 @@ function buildScratch(): string {
       stdio: 'inherit',
     },
   );
+  // What nest-cli.json's `assets` copies in a real build.
+  cpSync(join(dir, 'src', 'mail', 'templates'), join(dir, 'dist', 'src', 'mail', 'templates'), {
+    recursive: true,
+  });
   return dir;
 }
 

@@ -3,6 +3,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { PreparedAuditRow } from '../audit/audit.service';
 import { SELF_COMMITTING } from '../common/dependency-errors';
+import { queryRows } from '../common/pool-query';
 import type { Role } from '../common/roles';
 import { SessionEntity } from './session.entity';
 
@@ -84,7 +85,8 @@ export class SessionsRepository {
     id: string,
     { graceSeconds, lock }: { graceSeconds: number; lock: boolean },
   ): Promise<RotationState | null> {
-    const [row] = await this.sessions.query<RotationStateRow[]>(
+    const [row] = await queryRows<RotationStateRow>(
+      this.txHost.tx,
       `SELECT s.user_id, s.is_active, s.expires_at, s.created_at, s.refresh_token_hash, s.amr,
               s.grace_pair, u.role, u.is_active AS user_active,
               s.last_used > now() - make_interval(secs => $2) AS within_grace
@@ -143,7 +145,8 @@ export class SessionsRepository {
       gracePair,
     ];
     const auditInsert = audit.insertFrom('rotated', params.length + 1);
-    const [{ rotated }] = await this.txHost.tx.query<[{ rotated: number }]>(
+    const [{ rotated }] = await queryRows<{ rotated: number }>(
+      this.txHost.tx,
       `${SELF_COMMITTING}
        WITH rotated AS (
          UPDATE user_sessions AS s

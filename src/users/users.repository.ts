@@ -6,6 +6,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { AppError } from '../common/app-error';
 import type { Role } from '../common/roles';
 import { UserEntity } from './user.entity';
+import { queryRows } from '../common/pool-query';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -41,7 +42,7 @@ export class UsersRepository {
   /** The user behind an access token, only while the token's session is active. */
   /** Runs on every authenticated request: plain SQL, without building a query each time. */
   async findActiveBySession(userId: string, sessionId: string): Promise<UserEntity | null> {
-    const [row] = await this.users.query<Array<Record<string, unknown>>>(ACTIVE_BY_SESSION, [
+    const [row] = await queryRows<Record<string, unknown>>(this.txHost.tx, ACTIVE_BY_SESSION, [
       userId,
       sessionId,
     ]);
