@@ -50,22 +50,13 @@ const tokenReused = () =>
   );
 
 /**
- * What the rotation of a refresh token first mints for: the most common session (role `user`,
- * a password login) and, when the token's own lifetime was cut short of a full TTL, its expiry
- * as the session's end. The rotation checks all of it and mints again for anything else, so
- * other sessions cost one more round trip (refresh tokens carry only the contract's claims).
+ * What a refresh first mints for: the most common session (role `user`, a password login, a
+ * full refresh TTL). The rotation checks all of it and mints again for anything else (an
+ * admin, a second factor, a session ending sooner), one more round trip for those sessions;
+ * refresh tokens carry only the contract's claims, and guessing from their expiry would go
+ * wrong when REFRESH_TOKEN_TTL_SECONDS changes.
  */
-export function expectedRotationTarget(
-  claims: RefreshClaims,
-  refreshTtlSeconds: number,
-): RotationTarget {
-  const cut = claims.exp - claims.iat < refreshTtlSeconds;
-  return {
-    role: 'user',
-    amr: amrToColumn(['pwd']),
-    ...(cut ? { notAfter: new Date(claims.exp * 1000) } : {}),
-  };
-}
+const EXPECTED_SESSION: RotationTarget = { role: 'user', amr: amrToColumn(['pwd']) };
 
 /** How a login was proven: methods (RFC 8176), the trusted device it came with, a new hash. */
 export interface LoginProof {
@@ -345,7 +336,7 @@ export class AuthService {
         sessionId: claims.sid,
         userId: claims.sub,
         presentedHash: hashToken(presented),
-        expected: expectedRotationTarget(claims, this.config.jwt.refreshTtlSeconds),
+        expected: EXPECTED_SESSION,
         mint: async (target) => {
           const pair = await this.tokens.issue(
             claims.sub,

@@ -231,3 +231,24 @@ describe('grace window across two instances', () => {
     await a.http.get('/api/users/me').set(bearer(first.body.tokens.access_token)).expect(401);
   });
 });
+
+describe('REFRESH_TOKEN_TTL_SECONDS raised between two refreshes', () => {
+  it('the next token gets the new full TTL, not the old token’s expiry', async () => {
+    const storage = await createTestStorage();
+    const before = await createTestApp({ REFRESH_TOKEN_TTL_SECONDS: '60' }, storage);
+    const user = await createUser(before.http);
+    await before.close({ keepStorage: true });
+    const after = await createTestApp({ REFRESH_TOKEN_TTL_SECONDS: '120' }, storage);
+    try {
+      const old = claimsOf(user.refreshToken);
+      expect(old.exp - old.iat).toBe(60);
+      const rotated = await refresh(after.http, user.refreshToken).expect(200);
+      const next = claimsOf(rotated.body.tokens.refresh_token);
+      expect(next.exp - next.iat).toBe(120);
+      await refresh(after.http, rotated.body.tokens.refresh_token).expect(200);
+    } finally {
+      await after.close({ keepStorage: true });
+      await storage.cleanup();
+    }
+  });
+});

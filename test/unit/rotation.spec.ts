@@ -1,4 +1,3 @@
-import { expectedRotationTarget } from '../../src/auth/auth.service';
 import { diagnoseFailedRotation } from '../../src/sessions/sessions.service';
 
 describe(diagnoseFailedRotation.name, () => {
@@ -46,25 +45,5 @@ describe(diagnoseFailedRotation.name, () => {
     expect(sut(session({ isActive: false }))).toBe('invalid');
     expect(sut(session({ expiresAt: new Date(now.getTime() - 1) }))).toBe('invalid');
     expect(sut(null)).toBe('invalid');
-  });
-});
-
-describe(expectedRotationTarget.name, () => {
-  const claims = (iat: number, exp: number) =>
-    ({ sub: 'u', type: 'refresh', sid: 's', jti: 'j', iat, exp }) as const;
-
-  it('expects a password session of role user, with no end of its own for a full-TTL token', () => {
-    expect(expectedRotationTarget(claims(1000, 1000 + 604800), 604800)).toEqual({
-      role: 'user',
-      amr: 'pwd',
-    });
-  });
-
-  it('a token cut short of the TTL ended with its session: the next ones end there too', () => {
-    expect(expectedRotationTarget(claims(1000, 1000 + 3600), 604800)).toEqual({
-      role: 'user',
-      amr: 'pwd',
-      notAfter: new Date((1000 + 3600) * 1000),
-    });
   });
 });
