@@ -1,4 +1,12 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { KvStore } from './kv-store';
@@ -7,6 +15,8 @@ import { RedisKvStore } from './redis-kv-store';
 
 export const REDIS = Symbol('REDIS');
 
+const CONNECT_TIMEOUT_MS = 1000;
+
 /** ioredis tuned to fail fast: no offline queue, no retry storms, short timeouts. */
 export function createRedis(url: string, keyPrefix: string): Redis {
   const client = new Redis(url, {
@@ -14,7 +24,7 @@ export function createRedis(url: string, keyPrefix: string): Redis {
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    connectTimeout: 1000,
+    connectTimeout: CONNECT_TIMEOUT_MS,
     commandTimeout: 1000,
     retryStrategy: (times) => Math.min(times * 200, 1000),
   });
@@ -31,8 +41,29 @@ export function createRedis(url: string, keyPrefix: string): Redis {
   return client;
 }
 
-class RedisLifecycle implements OnApplicationShutdown {
+class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(@Optional() @Inject(REDIS) private readonly redis?: Redis) {}
+
+  /**
+   * Waits for the first connection (at most its connect timeout) before the modules that use
+   * Redis at start-up (signing keys) run: with no offline queue, a command sent while still
+   * connecting fails at once. A Redis that is down does not hold the start (readiness says so).
+   */
+  async onModuleInit() {
+    const redis = this.redis;
+    if (!redis || redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        redis.off('error', done);
+        resolve();
+      };
+      const timer = setTimeout(done, CONNECT_TIMEOUT_MS);
+      redis.once('ready', done);
+      redis.once('error', done);
+    });
+  }
   async onApplicationShutdown() {
     if (this.redis && this.redis.status !== 'end') await this.redis.quit().catch(() => undefined);
   }
