@@ -16,10 +16,10 @@ export interface RateLimitPolicy {
 
 export type { TrustProxy } from './trust-proxy';
 
-/** Typed, validated configuration. Built once from the environment by `loadConfig`. */
 /** DATA_DIR of an embedded database that lives in memory and ends with the process. */
 export const IN_MEMORY_DATA_DIR = 'memory://';
 
+/** Typed, validated configuration. Built once from the environment by `loadConfig`. */
 export class AppConfig {
   host: string;
   port: number;

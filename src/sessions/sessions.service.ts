@@ -153,10 +153,10 @@ export class SessionsService {
   /**
    * Compare-and-swap rotation of a session's refresh token, audited, in one self-committing
    * statement. `mint(target)` signs the next tokens for what the session is expected to be
-   * (`expected`, from the presented token); when the statement finds the session changed under
-   * it (role, amr, or an absolute end before a full refresh TTL), they are minted again for
-   * what it found. A validly signed token that is not the session's current one was
-   * superseded: the caller replays (grace window) or revokes, under `lockSuperseded`.
+   * (`expected`); when the statement finds the session changed under it (role, amr, or an
+   * absolute end before a full refresh TTL), they are minted again for what it found. A validly
+   * signed token that is not the session's current one was superseded: the caller replays
+   * (grace window) or revokes, under `lockSuperseded`.
    */
   async rotate<T extends MintedRotation>(
     rotation: {
@@ -168,17 +168,18 @@ export class SessionsService {
     },
     client: ClientInfo,
   ): Promise<RotationOutcome<T>> {
-    const { maxLifetimeSeconds, reuseGraceSeconds } = this.config.sessions;
+    const { maxLifetimeSeconds } = this.config.sessions;
+    // Written only by the attempt that rotates.
+    const audit = this.audit.prepare({
+      userId: rotation.userId,
+      action: 'TOKEN_REFRESHED',
+      resource: 'session',
+      details: { session_id: rotation.sessionId },
+      client,
+    });
     let target = rotation.expected;
     for (let attempt = 1; ; attempt++) {
       const minted = await rotation.mint(target);
-      const audit = this.audit.prepare({
-        userId: rotation.userId,
-        action: 'TOKEN_REFRESHED',
-        resource: 'session',
-        details: { session_id: rotation.sessionId },
-        client,
-      });
       const rotated = await this.sessions.rotateIfCurrent(
         { ...rotation, ...target, next: minted, gracePair: minted.gracePair, maxLifetimeSeconds },
         audit,
@@ -187,16 +188,7 @@ export class SessionsService {
         this.audit.committed(audit);
         return { kind: 'rotated', minted };
       }
-      const session = await this.sessions.findRotationState(rotation.sessionId, {
-        graceSeconds: reuseGraceSeconds,
-        lock: false,
-      });
-      const verdict = diagnoseFailedRotation(
-        session,
-        rotation,
-        rotation.presentedHash,
-        maxLifetimeSeconds,
-      );
+      const { session, verdict } = await this.inspect(rotation, rotation.presentedHash, false);
       if (verdict === 'superseded') return { kind: 'superseded' };
       if (verdict === 'invalid' || !session || attempt === MAX_ROTATION_ATTEMPTS) {
         return { kind: 'invalid' };
@@ -215,12 +207,7 @@ export class SessionsService {
     claims: { sessionId: string; userId: string },
     presentedHash: string,
   ): Promise<SupersededSession | null> {
-    const { maxLifetimeSeconds, reuseGraceSeconds } = this.config.sessions;
-    const session = await this.sessions.findRotationState(claims.sessionId, {
-      graceSeconds: reuseGraceSeconds,
-      lock: true,
-    });
-    const verdict = diagnoseFailedRotation(session, claims, presentedHash, maxLifetimeSeconds);
+    const { session, verdict } = await this.inspect(claims, presentedHash, true);
     if (verdict !== 'superseded' || !session) return null;
     return {
       id: session.id,
@@ -229,6 +216,21 @@ export class SessionsService {
       gracePair: session.gracePair,
       withinGrace: session.withinGrace,
     };
+  }
+
+  /** The session as a refresh that did not rotate finds it (`lock`: row locked), and why. */
+  private async inspect(
+    claims: { sessionId: string; userId: string },
+    presentedHash: string,
+    lock: boolean,
+  ) {
+    const { maxLifetimeSeconds, reuseGraceSeconds } = this.config.sessions;
+    const session = await this.sessions.findRotationState(claims.sessionId, {
+      graceSeconds: reuseGraceSeconds,
+      lock,
+    });
+    const verdict = diagnoseFailedRotation(session, claims, presentedHash, maxLifetimeSeconds);
+    return { session, verdict };
   }
 
   /** A superseded token answered with its successor pair again (grace window), audited. */
