@@ -38,6 +38,7 @@ const CONCURRENT = [
     'mfa-secrets-key',
     'multi-instance',
     'openapi',
+    'prepared-statements',
     'replicas-start',
     'restart',
     'swagger-ui',

@@ -1,7 +1,9 @@
 import Fastify from 'fastify';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
+import { preparedName } from '../src/common/pool-query';
 import type { UserEntity } from '../src/users/user.entity';
+import { ACTIVE_BY_SESSION } from '../src/users/users.repository';
 import { toPublicUser } from '../src/users/user.serializer';
 
 /**
@@ -10,16 +12,14 @@ import { toPublicUser } from '../src/users/user.serializer';
  * - one Redis round trip asking whether the token's session (or its signing key, when the
  *   token names one) is on the shared revocation list (`EXISTS`, the service's keys);
  * - one PostgreSQL round trip for the user, only while the session is active and unexpired
- *   and the user active (the service's query, through plain `pg`, same pool size);
+ *   and the user active (the service's statement, prepared under the same name, through
+ *   plain `pg`, same pool size);
  * - the same user object in the answer (the service's serializer).
  * What it leaves out is everything else `me` does: the signature check, claim checks, the
- * framework's pipeline and the response headers. Keep the SQL and keys in step with
- * src/users/users.repository.ts and src/sessions/revocation.service.ts.
+ * framework's pipeline and the response headers. Keep the keys in step with
+ * src/sessions/revocation.service.ts.
  */
-const ACTIVE_BY_SESSION = `
-  SELECT u.* FROM users u JOIN user_sessions s ON s.user_id = u.id
-   WHERE u.id = $1 AND s.id = $2 AND s.is_active IS TRUE AND s.expires_at > now()
-     AND u.is_active IS TRUE`;
+const STATEMENT = { name: preparedName(ACTIVE_BY_SESSION), text: ACTIVE_BY_SESSION };
 
 interface Claims {
   sub: string;
@@ -65,10 +65,10 @@ async function main() {
       ? [`revoked:sid:${claims.sid}`, `revoked:kid:${kid}`]
       : [`revoked:sid:${claims.sid}`];
     if ((await redis.exists(...keys)) > 0) return reply.code(401).send({ error: 'revoked' });
-    const { rows } = await pool.query<Record<string, unknown>>(ACTIVE_BY_SESSION, [
-      claims.sub,
-      claims.sid,
-    ]);
+    const { rows } = await pool.query<Record<string, unknown>>({
+      ...STATEMENT,
+      values: [claims.sub, claims.sid],
+    });
     if (!rows[0]) return reply.code(401).send({ error: 'inactive' });
     return toPublicUser(toEntity(rows[0]));
   });

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../common/decorators';
 import { SessionsService } from '../sessions/sessions.service';
-import type { UserEntity } from '../users/user.entity';
+import type { UserProfile } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { AccessClaims, TokenService } from './token.service';
 
 export interface Authenticated {
   principal: Principal;
-  user: UserEntity;
+  user: UserProfile;
   claims: AccessClaims;
 }
 

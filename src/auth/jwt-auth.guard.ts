@@ -3,10 +3,10 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../common/app-error';
 import { IS_PUBLIC, Principal } from '../common/decorators';
-import type { UserEntity } from '../users/user.entity';
+import type { UserProfile } from '../users/user.entity';
 import { AccessTokenVerifier } from './access-token.verifier';
 
-export type AuthenticatedRequest = FastifyRequest & { user: Principal; currentUser: UserEntity };
+export type AuthenticatedRequest = FastifyRequest & { user: Principal; currentUser: UserProfile };
 
 /** `Authorization: Bearer <token>`, the scheme name in any case. */
 export function bearerToken(header: string | undefined): string | null {

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { EntityManager, QueryFailedError } from 'typeorm';
 
 interface PgClient {
-  query(sql: string, params: unknown[]): Promise<{ rows: unknown[] }>;
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
   release(err?: Error | boolean): void;
   on(event: 'error', listener: (err: Error) => void): void;
   off(event: 'error', listener: (err: Error) => void): void;
@@ -17,6 +18,7 @@ interface PgPool {
  * manager is not in a transaction, else (a transaction, or PGlite, whose pool has no `query`)
  * through TypeORM. TypeORM's `query` builds, connects and releases a query runner per call and
  * broadcasts its events: ~8 % of `GET /api/users/me` side by side (README "Benchmarks").
+ * On the pool, the statement runs as a named prepared statement (preparedName).
  * A statement's errors are TypeORM's `QueryFailedError` either way, carrying the statement.
  */
 export async function queryRows<T>(
@@ -32,7 +34,7 @@ export async function queryRows<T>(
   // the statement's rejection below is what reports it.
   client.on('error', ignore);
   try {
-    const { rows } = await client.query(sql, params);
+    const { rows } = await client.query({ name: preparedName(sql), text: sql, values: params });
     client.release();
     return rows as T[];
   } catch (err) {
@@ -44,6 +46,24 @@ export async function queryRows<T>(
 }
 
 const ignore = () => undefined;
+
+const names = new Map<string, string>();
+
+/**
+ * The name a statement's text is prepared under: PostgreSQL parses and plans it once per
+ * connection instead of on every call (refresh +10–20 % side by side, README "Benchmarks").
+ * Such statements name their result columns: a prepared `SELECT *` fails with "cached plan
+ * must not change result type" once a migration adds a column (a connection that fails a
+ * statement is dropped, so the next one prepares it afresh).
+ */
+export function preparedName(sql: string): string {
+  let name = names.get(sql);
+  if (name === undefined) {
+    name = `p21_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    names.set(sql, name);
+  }
+  return name;
+}
 
 function pgPoolOf(manager: EntityManager): PgPool | null {
   const master = (manager.connection.driver as { master?: Partial<PgPool> }).master;

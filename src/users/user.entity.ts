@@ -71,3 +71,6 @@ export class UserEntity {
   @Column({ name: 'is_active', type: 'boolean', nullable: true, default: true })
   isActive: boolean;
 }
+
+/** A user as authenticated requests see it: every column but the password hash. */
+export type UserProfile = Omit<UserEntity, 'passwordHash'>;

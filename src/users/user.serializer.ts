@@ -1,4 +1,4 @@
-import type { UserEntity } from './user.entity';
+import type { UserProfile } from './user.entity';
 
 export interface PublicUser {
   id: string;
@@ -19,7 +19,7 @@ export interface PublicUser {
 }
 
 /** The contract's User object: every key present, never the password hash. */
-export function toPublicUser(user: UserEntity): PublicUser {
+export function toPublicUser(user: UserProfile): PublicUser {
   return {
     id: user.id,
     email: user.email,

@@ -6,7 +6,7 @@ import { Auth, ClientInfo, ClientMeta, CurrentUser, Principal } from '../common/
 import { ErrorResponse } from '../common/error-response.dto';
 import { UpdateMeDto } from './dto/update-me.dto';
 import { UserDto } from './dto/user.dto';
-import { UserEntity } from './user.entity';
+import { UserProfile } from './user.entity';
 import { toPublicUser } from './user.serializer';
 import { UsersService } from './users.service';
 import { Audit } from '../audit/audit.decorator';
@@ -20,7 +20,7 @@ export class UsersController {
   @ApiOp({ id: 'getMe', summary: 'Read your own profile' })
   @Auth()
   @ApiOkResponse({ type: UserDto })
-  me(@Req() request: FastifyRequest & { currentUser: UserEntity }) {
+  me(@Req() request: FastifyRequest & { currentUser: UserProfile }) {
     return toPublicUser(request.currentUser);
   }
 

@@ -1,0 +1,85 @@
+import type { Pool, PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { preparedName } from '../../src/common/pool-query';
+import { ACTIVE_BY_SESSION } from '../../src/users/users.repository';
+import { createTestApp, TestApp } from '../utils/test-app';
+import { usingPostgres } from '../utils/test-env';
+import { bearer, createUser, RegisteredUser } from '../utils/factories';
+
+// Prepared statements are PostgreSQL's (PGlite runs the same statements through TypeORM).
+const describeOnPostgres = usingPostgres ? describe : describe.skip;
+
+describeOnPostgres('prepared statements on the per-request paths', () => {
+  let t: TestApp;
+  let user: RegisteredUser;
+  let pool: Pool;
+
+  /** Every statement prepared on any of the pool's connections, by name. */
+  async function preparedOnPool(): Promise<Map<string, string>> {
+    const clients: PoolClient[] = [];
+    try {
+      while (clients.length < pool.totalCount) clients.push(await pool.connect());
+      const prepared = new Map<string, string>();
+      for (const client of clients) {
+        const { rows } = await client.query<{ name: string; statement: string }>(
+          'SELECT name, statement FROM pg_prepared_statements',
+        );
+        for (const row of rows) prepared.set(row.name, row.statement);
+      }
+      return prepared;
+    } finally {
+      clients.forEach((client) => client.release());
+    }
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    pool = (t.app.get(DataSource).driver as unknown as { master: Pool }).master;
+    user = await createUser(t.http);
+  });
+  afterAll(() => t.close());
+
+  it('runs the user lookup and the refresh as named statements, prepared once per connection', async () => {
+    await t.http.get('/api/users/me').set(bearer(user.accessToken)).expect(200);
+    const refreshed = await t.http
+      .post('/api/auth/refresh')
+      .send({ refresh_token: user.refreshToken })
+      .expect(200);
+    user.accessToken = refreshed.body.tokens.access_token;
+    user.refreshToken = refreshed.body.tokens.refresh_token;
+
+    const prepared = await preparedOnPool();
+    expect(prepared.get(preparedName(ACTIVE_BY_SESSION))).toBe(ACTIVE_BY_SESSION);
+    const rotation = [...prepared.values()].find((sql) => sql.includes('WITH rotated AS'));
+    expect(rotation).toBeDefined();
+    expect(prepared.get(preparedName(rotation!))).toBe(rotation);
+  });
+
+  it('keeps serving when a migration adds columns under the running service (rolling deploy)', async () => {
+    await t.http.get('/api/users/me').set(bearer(user.accessToken)).expect(200);
+    await t.app
+      .get(DataSource)
+      .query(
+        'ALTER TABLE users ADD COLUMN nickname text; ALTER TABLE user_sessions ADD COLUMN note text',
+      );
+    try {
+      // Sequential requests reuse the connections that already prepared the statements.
+      for (let i = 0; i < 5; i++) {
+        const me = await t.http.get('/api/users/me').set(bearer(user.accessToken)).expect(200);
+        expect(me.body).not.toHaveProperty('nickname');
+        expect(me.body).not.toHaveProperty('password_hash');
+      }
+      const refreshed = await t.http
+        .post('/api/auth/refresh')
+        .send({ refresh_token: user.refreshToken })
+        .expect(200);
+      await t.http.get('/api/users/me').set(bearer(refreshed.body.tokens.access_token)).expect(200);
+    } finally {
+      await t.app
+        .get(DataSource)
+        .query(
+          'ALTER TABLE users DROP COLUMN nickname; ALTER TABLE user_sessions DROP COLUMN note',
+        );
+    }
+  });
+});
