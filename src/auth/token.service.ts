@@ -1,4 +1,4 @@
-import { createHash, createHmac, createSecretKey, KeyObject, randomUUID } from 'node:crypto';
+import { createHash, createSecretKey, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   type CryptoKey,
@@ -11,6 +11,7 @@ import {
 import { AppError } from '../common/app-error';
 import { Clock, CLOCK_LEEWAY_SECONDS } from '../common/clock';
 import { AppConfig } from '../config/app-config';
+import { HmacKey, signHmacJws, verifyHmacJws } from './hmac-jws';
 import { SigningKeysService } from '../signing-keys/signing-keys.service';
 import type { Role } from '../common/roles';
 
@@ -124,24 +125,11 @@ export function hasSessionClaims(payload: unknown, type: 'access' | 'refresh'): 
 /** Verified access tokens kept (claims only) so that a token's next uses skip the signature. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
-/** Each HS algorithm's hash, as WebCrypto (jose's verification key) and node:crypto name it. */
-const HMAC_HASH = {
-  HS256: { webCrypto: 'SHA-256', node: 'sha256' },
-  HS384: { webCrypto: 'SHA-384', node: 'sha384' },
-  HS512: { webCrypto: 'SHA-512', node: 'sha512' },
-} as const;
-
 interface Signer {
-  key: CryptoKey;
+  /** The managed key (RS256/ES256/EdDSA); HS* sign with the secret (hmac-jws.ts). */
+  key?: CryptoKey;
   header: { alg: string; typ: 'JWT'; kid?: string };
 }
-
-interface HmacSecret {
-  secret: KeyObject;
-  hash: (typeof HMAC_HASH)[keyof typeof HMAC_HASH]['node'];
-}
-
-const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 interface Verified<T> {
   claims: T;
@@ -149,16 +137,15 @@ interface Verified<T> {
 }
 
 /**
- * Verifies every token with `jose` (WebCrypto keys, imported once) and signs with it under
- * RS256/ES256/EdDSA, with the active managed key (SigningKeysService), whose kid goes in the
- * header; HS* tokens are signed in-line (signHmac). Verification pins the one configured
- * algorithm and, for managed keys, needs a published kid whose signing window holds the
- * token's `iat`; key headers such as `jwk`, `jku`, `x5u` are never consulted.
+ * Signs and verifies under RS256/ES256/EdDSA with `jose` (WebCrypto keys, imported once), with
+ * the active managed key (SigningKeysService), whose kid goes in the header; HS* tokens are
+ * signed and verified in-line (hmac-jws.ts). Verification pins the one configured algorithm
+ * and, for managed keys, needs a published kid whose signing window holds the token's `iat`;
+ * key headers such as `jwk`, `jku`, `x5u` are never consulted.
  */
 @Injectable()
 export class TokenService {
-  private readonly hmacKey?: CryptoKey;
-  private readonly hmacSecret?: HmacSecret;
+  private readonly hmac?: HmacKey;
   private readonly verifiedAccess = new Map<string, Verified<AccessClaims>>();
 
   constructor(
@@ -168,10 +155,10 @@ export class TokenService {
   ) {
     const { algorithm, secret } = config.jwt;
     if (!config.jwt.asymmetric) {
-      const hash = HMAC_HASH[algorithm as keyof typeof HMAC_HASH];
-      const key = createSecretKey(Buffer.from(secret, 'utf8'));
-      this.hmacKey = key.toCryptoKey({ name: 'HMAC', hash: hash.webCrypto }, false, ['verify']);
-      this.hmacSecret = { secret: key, hash: hash.node };
+      this.hmac = {
+        secret: createSecretKey(Buffer.from(secret, 'utf8')),
+        alg: algorithm as HmacKey['alg'],
+      };
     }
   }
 
@@ -293,6 +280,25 @@ export class TokenService {
     type: 'access' | 'refresh',
   ): Promise<Verified<unknown> | null> {
     if (!isWellFormedJwt(token)) return null;
+    const { issuer, audience } = this.config.jwt;
+    const verified = this.hmac
+      ? verifyHmacJws(token, this.hmac, {
+          issuer,
+          audience,
+          tolerance: CLOCK_LEEWAY_SECONDS,
+          now: nowSeconds(this.clock),
+        })
+      : await this.verifyWithManagedKey(token);
+    if (!verified || !hasSessionClaims(verified.payload, type)) return null;
+    const { payload, header } = verified;
+    const kid = this.config.jwt.asymmetric ? header.kid : undefined;
+    if (kid !== undefined && !this.keys.accepts(kid, payload.iat!)) return null;
+    return { claims: payload, kid };
+  }
+
+  private async verifyWithManagedKey(
+    token: string,
+  ): Promise<{ header: JWTHeaderParameters; payload: JWTPayload } | null> {
     const { algorithm, issuer, audience } = this.config.jwt;
     try {
       const { payload, protectedHeader } = await jwtVerify(token, this.verificationKey, {
@@ -303,19 +309,15 @@ export class TokenService {
         currentDate: this.clock.now(),
         requiredClaims: ['iat', 'exp'],
       });
-      if (!hasSessionClaims(payload, type)) return null;
-      const kid = this.config.jwt.asymmetric ? protectedHeader.kid : undefined;
-      if (kid !== undefined && !this.keys.accepts(kid, payload.iat!)) return null;
-      return { claims: payload, kid };
+      return { header: protectedHeader, payload };
     } catch (err) {
       if (err instanceof JOSEError) return null;
       throw err;
     }
   }
 
-  /** HS: the secret, whatever the header says; managed keys: the published key named by kid. */
+  /** The published key named by the token's kid. */
   private readonly verificationKey = async (header: JWTHeaderParameters): Promise<CryptoKey> => {
-    if (this.hmacKey) return this.hmacKey;
     const kid = header.kid;
     const key =
       typeof kid === 'string' && kid.length <= 64
@@ -327,7 +329,7 @@ export class TokenService {
 
   private async signer(): Promise<Signer> {
     const { algorithm } = this.config.jwt;
-    if (this.hmacKey) return { key: this.hmacKey, header: { alg: algorithm, typ: 'JWT' } };
+    if (this.hmac) return { header: { alg: algorithm, typ: 'JWT' } };
     const { kid, key } = await this.keys.signingKey();
     return { key, header: { alg: algorithm, typ: 'JWT', kid } };
   }
@@ -340,27 +342,22 @@ export class TokenService {
 
   private async sign(claims: JWTPayload, exp: number, signer?: Signer): Promise<string> {
     const { key, header } = signer ?? (await this.signer());
-    if (this.hmacSecret) {
-      const { issuer: iss, audience: aud } = this.config.jwt;
-      return this.signHmac(header, { ...claims, iat: nowSeconds(this.clock), exp, iss, aud });
+    const { issuer: iss, audience: aud } = this.config.jwt;
+    if (this.hmac) {
+      return signHmacJws(this.hmac, header, {
+        ...claims,
+        iat: nowSeconds(this.clock),
+        exp,
+        iss,
+        aud,
+      });
     }
     return new SignJWT(claims)
       .setProtectedHeader(header)
       .setIssuedAt(nowSeconds(this.clock))
       .setExpirationTime(exp)
-      .setIssuer(this.config.jwt.issuer)
-      .setAudience(this.config.jwt.audience)
-      .sign(key);
-  }
-
-  /**
-   * HS*: the compact JWS signed in-line with node:crypto. jose signs through WebCrypto, whose
-   * every call is a job on the libuv pool and back (a refresh signs two tokens); verification
-   * stays with jose, so every token we sign is also checked by it in the tests.
-   */
-  private signHmac(header: Signer['header'], payload: JWTPayload): string {
-    const { secret, hash } = this.hmacSecret!;
-    const input = `${base64url(header)}.${base64url(payload)}`;
-    return `${input}.${createHmac(hash, secret).update(input).digest('base64url')}`;
+      .setIssuer(iss)
+      .setAudience(aud)
+      .sign(key!);
   }
 }

@@ -8,7 +8,7 @@ const SECRET = 'unit-test-secret-that-is-long-enough-0123456789';
 const USER = '7d4f2c1e-8b9a-4c3d-9e8f-0a1b2c3d4e5f';
 const SESSION = '0f1e2d3c-4b5a-4968-8776-655443322110';
 
-/** HS* tokens are signed in-line (node:crypto); jose, which verifies them, must agree. */
+/** HS* tokens are signed and verified in-line (node:crypto); jose must accept what is signed. */
 describe(`${TokenService.name} (HMAC signing)`, () => {
   it.each(['HS256', 'HS384', 'HS512'] as const)(
     '%s: jose verifies what the service signs, and the service verifies it back',
