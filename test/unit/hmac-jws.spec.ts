@@ -96,7 +96,7 @@ describe('HMAC JWS verified in-line (hmac-jws.ts)', () => {
     expect(verifyHmacJws(CASES['exp past the leeway'], KEY, CHECKS)).toBeNull();
   });
 
-  it('refuses a non-canonical encoding of a valid signature', async () => {
+  it('refuses a non-canonical encoding of a valid signature', () => {
     const [h, p, s] = token().split('.');
     // 32 bytes are 43 characters whose last one carries 2 unused bits: flip one of them.
     const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
