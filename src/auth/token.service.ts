@@ -89,12 +89,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isUuid = (v: unknown) => typeof v === 'string' && UUID.test(v);
 
 /**
- * Checks before any parsing by the JWT library: a size cap, a JSON object header and payload (a `null` payload
- * makes it throw a TypeError), and no `crit` header, since we implement no JWS extension
- * (RFC 7515 §4.1.11 requires rejecting what is not understood).
+ * Checks before jose parses a token: a JSON object header and payload (a `null` payload makes
+ * it throw a TypeError), and no `crit` header, since we implement no JWS extension (RFC 7515
+ * §4.1.11 requires rejecting what is not understood). verifyHmacJws makes the same checks.
  */
-export function isWellFormedJwt(token: string): boolean {
-  if (token.length > MAX_TOKEN_LENGTH) return false;
+function isWellFormedJwt(token: string): boolean {
   const parts = token.split('.');
   if (parts.length !== 3) return false;
   try {
@@ -279,7 +278,7 @@ export class TokenService {
     token: string,
     type: 'access' | 'refresh',
   ): Promise<Verified<unknown> | null> {
-    if (!isWellFormedJwt(token)) return null;
+    if (token.length > MAX_TOKEN_LENGTH) return null;
     const { issuer, audience } = this.config.jwt;
     const verified = this.hmac
       ? verifyHmacJws(token, this.hmac, {
@@ -299,6 +298,7 @@ export class TokenService {
   private async verifyWithManagedKey(
     token: string,
   ): Promise<{ header: JWTHeaderParameters; payload: JWTPayload } | null> {
+    if (!isWellFormedJwt(token)) return null;
     const { algorithm, issuer, audience } = this.config.jwt;
     try {
       const { payload, protectedHeader } = await jwtVerify(token, this.verificationKey, {

@@ -51,7 +51,7 @@ const names = new Map<string, string>();
 
 /**
  * The name a statement's text is prepared under: PostgreSQL parses and plans it once per
- * connection instead of on every call (refresh +10–20 % side by side, README "Benchmarks").
+ * connection instead of on every call (README "What a refresh costs").
  * Such statements name their result columns: a prepared `SELECT *` fails with "cached plan
  * must not change result type" once a migration adds a column (a connection that fails a
  * statement is dropped, so the next one prepares it afresh).

@@ -18,7 +18,7 @@ export function isUniqueViolation(err: unknown): boolean {
 }
 
 /** Every column of `users` but the password hash: what an authenticated request may read. */
-export const PROFILE_COLUMNS = [
+const PROFILE_COLUMNS = [
   'id',
   'email',
   'first_name',
@@ -75,10 +75,7 @@ export class UsersRepository {
   private fromRow(row: Record<string, unknown>): UserEntity {
     const user = new UserEntity();
     for (const column of this.users.metadata.columns) {
-      if (column.databaseName in row) {
-        (user as unknown as Record<string, unknown>)[column.propertyName] =
-          row[column.databaseName];
-      }
+      (user as unknown as Record<string, unknown>)[column.propertyName] = row[column.databaseName];
     }
     return user;
   }
