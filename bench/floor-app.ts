@@ -1,7 +1,8 @@
 import Fastify from 'fastify';
-import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { preparedName } from '../src/common/pool-query';
+import { poolOptions } from '../src/database/data-source-options';
+import { createRedis } from '../src/store/store.module';
 import type { UserEntity } from '../src/users/user.entity';
 import { ACTIVE_BY_SESSION } from '../src/users/users.repository';
 import { toPublicUser } from '../src/users/user.serializer';
@@ -13,7 +14,10 @@ import { toPublicUser } from '../src/users/user.serializer';
  *   token names one) is on the shared revocation list (`EXISTS`, the service's keys);
  * - one PostgreSQL round trip for the user, only while the session is active and unexpired
  *   and the user active (the service's statement, prepared under the same name, through
- *   plain `pg`, same pool size);
+ *   plain `pg`);
+ * - both through the service's own clients and settings (createRedis, poolOptions): the
+ *   timeouts on every command and statement are what lets the route fail closed in bounded
+ *   time when Redis or PostgreSQL stops answering, so they are part of the I/O it must do;
  * - the same user object in the answer (the service's serializer).
  * What it leaves out is everything else `me` does: the signature check, claim checks, the
  * framework's pipeline and the response headers. Keep the keys in step with
@@ -41,10 +45,8 @@ function decode(authorization: string | undefined): { claims: Claims; kid?: stri
 const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 async function main() {
-  const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
-  const redis = new Redis(process.env.REDIS_URL ?? '', {
-    keyPrefix: process.env.REDIS_KEY_PREFIX,
-  });
+  const pool = new Pool({ connectionString: process.env.DATABASE_URL, ...poolOptions({}, 'app') });
+  const redis = createRedis(process.env.REDIS_URL ?? '', process.env.REDIS_KEY_PREFIX ?? '');
   const properties = new Map<string, string>();
   const toEntity = (row: Record<string, unknown>) => {
     const user: Record<string, unknown> = {};

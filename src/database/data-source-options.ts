@@ -82,7 +82,7 @@ export function dataSourceOptions(
  * had time to arrive, so silence means the network is gone) and then drops the connection
  * (TimeoutSafeClient). For the app this keeps a 503 within 2 s of a network cut.
  */
-function poolOptions(
+export function poolOptions(
   config: Partial<Pick<AppConfig, 'statementTimeoutMs'>>,
   purpose: 'app' | 'migrations',
 ) {
