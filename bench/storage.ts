@@ -97,7 +97,7 @@ async function activeSigningKey(db: Client, config: AppConfig): Promise<SigningK
   const pem = new SecretBox(current, previous)
     .open(row.private_key_sealed, sealContext(row.kid))
     .toString('utf8');
-  return { kid: row.kid, alg, key: await importPrivateKey(alg, pem) };
+  return { kid: row.kid, alg, key: importPrivateKey(alg, pem) };
 }
 
 /**

@@ -1,17 +1,10 @@
 import { createHash, createSecretKey, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import {
-  type CryptoKey,
-  errors,
-  jwtVerify,
-  type JWTHeaderParameters,
-  type JWTPayload,
-  SignJWT,
-} from 'jose';
+import type { JWTHeaderParameters, JWTPayload } from 'jose';
 import { AppError } from '../common/app-error';
 import { Clock, CLOCK_LEEWAY_SECONDS } from '../common/clock';
 import { AppConfig } from '../config/app-config';
-import { HmacKey, signHmacJws, verifyHmacJws } from './hmac-jws';
+import { claimsHold, decodeJws, JwsKey, signatureHolds, signJws } from './jws';
 import { SigningKeysService } from '../signing-keys/signing-keys.service';
 import type { Role } from '../common/roles';
 
@@ -80,31 +73,10 @@ const nowSeconds = (clock: Clock) => Math.floor(clock.now().getTime() / 1000);
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-const { JOSEError, JWKSNoMatchingKey } = errors;
-
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isUuid = (v: unknown) => typeof v === 'string' && UUID.test(v);
-
-/**
- * Checks before jose parses a token: a JSON object header and payload (a `null` payload makes
- * it throw a TypeError), and no `crit` header, since we implement no JWS extension (RFC 7515
- * §4.1.11 requires rejecting what is not understood). verifyHmacJws makes the same checks.
- */
-function isWellFormedJwt(token: string): boolean {
-  const parts = token.split('.');
-  if (parts.length !== 3) return false;
-  try {
-    const [header, payload] = parts
-      .slice(0, 2)
-      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown);
-    return isObject(header) && isObject(payload) && !Object.hasOwn(header as object, 'crit');
-  } catch {
-    return false;
-  }
-}
 
 /** Claims every token must carry beyond the registered ones the JWT library checks. */
 export function hasSessionClaims(payload: unknown, type: 'access' | 'refresh'): boolean {
@@ -125,8 +97,7 @@ export function hasSessionClaims(payload: unknown, type: 'access' | 'refresh'): 
 const VERIFIED_CACHE_SIZE = 10_000;
 
 interface Signer {
-  /** The managed key (RS256/ES256/EdDSA); HS* sign with the secret (hmac-jws.ts). */
-  key?: CryptoKey;
+  key: JwsKey;
   header: { alg: string; typ: 'JWT'; kid?: string };
 }
 
@@ -136,15 +107,14 @@ interface Verified<T> {
 }
 
 /**
- * Signs and verifies under RS256/ES256/EdDSA with `jose` (WebCrypto keys, imported once), with
- * the active managed key (SigningKeysService), whose kid goes in the header; HS* tokens are
- * signed and verified in-line (hmac-jws.ts). Verification pins the one configured algorithm
- * and, for managed keys, needs a published kid whose signing window holds the token's `iat`;
- * key headers such as `jwk`, `jku`, `x5u` are never consulted.
+ * Signs and verifies tokens (jws.ts): HS* with the secret; RS256/ES256/EdDSA with the active
+ * managed key (SigningKeysService), whose kid goes in the header. Verification pins the one
+ * configured algorithm and, for managed keys, needs a published kid whose signing window
+ * holds the token's `iat`; key headers such as `jwk`, `jku`, `x5u` are never consulted.
  */
 @Injectable()
 export class TokenService {
-  private readonly hmac?: HmacKey;
+  private readonly hmac?: JwsKey;
   private readonly verifiedAccess = new Map<string, Verified<AccessClaims>>();
 
   constructor(
@@ -154,10 +124,7 @@ export class TokenService {
   ) {
     const { algorithm, secret } = config.jwt;
     if (!config.jwt.asymmetric) {
-      this.hmac = {
-        secret: createSecretKey(Buffer.from(secret, 'utf8')),
-        alg: algorithm as HmacKey['alg'],
-      };
+      this.hmac = { key: createSecretKey(Buffer.from(secret, 'utf8')), alg: algorithm };
     }
   }
 
@@ -279,59 +246,37 @@ export class TokenService {
     type: 'access' | 'refresh',
   ): Promise<Verified<unknown> | null> {
     if (token.length > MAX_TOKEN_LENGTH) return null;
+    const jws = decodeJws(token);
+    if (!jws) return null;
+    const key = this.hmac ?? (await this.verificationKey(jws.header));
     const { issuer, audience } = this.config.jwt;
-    const verified = this.hmac
-      ? verifyHmacJws(token, this.hmac, {
-          issuer,
-          audience,
-          tolerance: CLOCK_LEEWAY_SECONDS,
-          now: nowSeconds(this.clock),
-        })
-      : await this.verifyWithManagedKey(token);
-    if (!verified || !hasSessionClaims(verified.payload, type)) return null;
-    const { payload, header } = verified;
-    const kid = this.config.jwt.asymmetric ? header.kid : undefined;
+    const checks = {
+      issuer,
+      audience,
+      tolerance: CLOCK_LEEWAY_SECONDS,
+      now: nowSeconds(this.clock),
+    };
+    if (!key || !signatureHolds(jws, key) || !claimsHold(jws.payload, checks)) return null;
+    const { payload, header } = jws;
+    if (!hasSessionClaims(payload, type)) return null;
+    const kid = this.hmac ? undefined : header.kid;
     if (kid !== undefined && !this.keys.accepts(kid, payload.iat!)) return null;
     return { claims: payload, kid };
   }
 
-  private async verifyWithManagedKey(
-    token: string,
-  ): Promise<{ header: JWTHeaderParameters; payload: JWTPayload } | null> {
-    if (!isWellFormedJwt(token)) return null;
-    const { algorithm, issuer, audience } = this.config.jwt;
-    try {
-      const { payload, protectedHeader } = await jwtVerify(token, this.verificationKey, {
-        algorithms: [algorithm],
-        issuer,
-        audience,
-        clockTolerance: CLOCK_LEEWAY_SECONDS,
-        currentDate: this.clock.now(),
-        requiredClaims: ['iat', 'exp'],
-      });
-      return { header: protectedHeader, payload };
-    } catch (err) {
-      if (err instanceof JOSEError) return null;
-      throw err;
-    }
-  }
-
   /** The published key named by the token's kid. */
-  private readonly verificationKey = async (header: JWTHeaderParameters): Promise<CryptoKey> => {
+  private async verificationKey(header: JWTHeaderParameters): Promise<JwsKey | undefined> {
     const kid = header.kid;
-    const key =
-      typeof kid === 'string' && kid.length <= 64
-        ? await this.keys.verificationKey(kid)
-        : undefined;
-    if (!key) throw new JWKSNoMatchingKey();
-    return key;
-  };
+    if (typeof kid !== 'string' || kid.length > 64) return undefined;
+    const key = await this.keys.verificationKey(kid);
+    return key && { key, alg: this.config.jwt.algorithm };
+  }
 
   private async signer(): Promise<Signer> {
     const { algorithm } = this.config.jwt;
-    if (this.hmac) return { header: { alg: algorithm, typ: 'JWT' } };
+    if (this.hmac) return { key: this.hmac, header: { alg: algorithm, typ: 'JWT' } };
     const { kid, key } = await this.keys.signingKey();
-    return { key, header: { alg: algorithm, typ: 'JWT', kid } };
+    return { key: { key, alg: algorithm }, header: { alg: algorithm, typ: 'JWT', kid } };
   }
 
   /** `exp` (seconds since the epoch): `ttlSeconds` from now, but never after `notAfter`. */
@@ -343,21 +288,6 @@ export class TokenService {
   private async sign(claims: JWTPayload, exp: number, signer?: Signer): Promise<string> {
     const { key, header } = signer ?? (await this.signer());
     const { issuer: iss, audience: aud } = this.config.jwt;
-    if (this.hmac) {
-      return signHmacJws(this.hmac, header, {
-        ...claims,
-        iat: nowSeconds(this.clock),
-        exp,
-        iss,
-        aud,
-      });
-    }
-    return new SignJWT(claims)
-      .setProtectedHeader(header)
-      .setIssuedAt(nowSeconds(this.clock))
-      .setExpirationTime(exp)
-      .setIssuer(iss)
-      .setAudience(aud)
-      .sign(key!);
+    return signJws(key, header, { ...claims, iat: nowSeconds(this.clock), exp, iss, aud });
   }
 }

@@ -1,6 +1,11 @@
-import { generateKeyPair, KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
-import { calculateJwkThumbprint, importJWK, importPKCS8, type CryptoKey } from 'jose';
+import { calculateJwkThumbprint } from 'jose';
 import type { AsymmetricAlgorithm } from '../config/env.schema';
 import type { PublicJwk } from './signing-key.entity';
 
@@ -45,6 +50,20 @@ export const jwkOf = (key: { kid: string; alg: string; publicJwk: PublicJwk }) =
 });
 
 export const importPublicKey = (alg: AsymmetricAlgorithm, jwk: PublicJwk) =>
-  importJWK({ ...jwk, alg }, alg) as Promise<CryptoKey>;
+  fitting(alg, createPublicKey({ key: jwk, format: 'jwk' }));
 
-export const importPrivateKey = (alg: AsymmetricAlgorithm, pem: string) => importPKCS8(pem, alg);
+export const importPrivateKey = (alg: AsymmetricAlgorithm, pem: string) =>
+  fitting(alg, createPrivateKey(pem));
+
+/** The key, if it is of the algorithm's type (RSA of 2048 bits or more, P-256, Ed25519). */
+function fitting(alg: AsymmetricAlgorithm, key: KeyObject): KeyObject {
+  const { asymmetricKeyType: type, asymmetricKeyDetails: details } = key;
+  const fits =
+    alg === 'RS256'
+      ? type === 'rsa' && (details?.modulusLength ?? 0) >= 2048
+      : alg === 'ES256'
+        ? type === 'ec' && details?.namedCurve === 'prime256v1'
+        : type === 'ed25519';
+  if (!fits) throw new TypeError(`not an ${alg} key`);
+  return key;
+}

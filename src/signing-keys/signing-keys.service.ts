@@ -5,7 +5,7 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import type { CryptoKey } from 'jose';
+import type { KeyObject } from 'node:crypto';
 import { Transactional } from '@nestjs-cls/transactional';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
@@ -36,7 +36,7 @@ const UNKNOWN_KID_RELOAD_MS = 1000;
 export interface SigningKey {
   kid: string;
   alg: AsymmetricAlgorithm;
-  key: CryptoKey;
+  key: KeyObject;
 }
 
 const toSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
@@ -55,8 +55,8 @@ export const sealContext = (kid: string) => `signing-key:${kid}`;
 export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SigningKeys');
   private ring: KeyRing;
-  private readonly publicKeys = new Map<string, CryptoKey>();
-  private readonly privateKeys = new Map<string, Promise<CryptoKey>>();
+  private readonly publicKeys = new Map<string, KeyObject>();
+  private readonly privateKeys = new Map<string, Promise<KeyObject>>();
   private readonly sealed = new Map<string, string>();
   private generation: string | null = null;
   private lastUnknownKidReload = 0;
@@ -215,7 +215,7 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
   }
 
   /** The public key for a token's kid, if published; unknown kids trigger a rate-limited reload. */
-  async verificationKey(kid: string): Promise<CryptoKey | undefined> {
+  async verificationKey(kid: string): Promise<KeyObject | undefined> {
     const known = this.publicKeys.get(kid);
     if (known) return known;
     const now = Date.now();
@@ -320,14 +320,12 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
     const rows = await this.repository.findByAlg(this.alg);
     const ring = this.ringOf(rows);
     const published = ring.published(this.now());
-    const imported = await Promise.all(
-      published.map(
-        async (key) =>
-          [
-            key.kid,
-            this.publicKeys.get(key.kid) ?? (await importPublicKey(this.alg, key.publicJwk)),
-          ] as const,
-      ),
+    const imported = published.map(
+      (key) =>
+        [
+          key.kid,
+          this.publicKeys.get(key.kid) ?? importPublicKey(this.alg, key.publicJwk),
+        ] as const,
     );
     this.publicKeys.clear();
     for (const [kid, key] of imported) this.publicKeys.set(kid, key);
@@ -338,7 +336,7 @@ export class SigningKeysService implements OnModuleInit, OnApplicationBootstrap,
     this.generation = generation;
   }
 
-  private privateKey(kid: string): Promise<CryptoKey> {
+  private privateKey(kid: string): Promise<KeyObject> {
     let key = this.privateKeys.get(kid);
     if (!key) {
       const sealed = this.sealed.get(kid);
