@@ -40,6 +40,7 @@ const CONCURRENT = [
     'openapi',
     'prepared-statements',
     'replicas-start',
+    'request-pipeline',
     'restart',
     'swagger-ui',
   ].join('|')})\\.e2e\\.spec\\.ts$`,

@@ -48,13 +48,6 @@ export const LAYERS: Layer[] = [
     ],
   },
   {
-    name: 'audit',
-    removes: 'the audit interceptor (global)',
-    patches: [
-      optionalProvider('audit', '{ provide: APP_INTERCEPTOR, useClass: AuditInterceptor }'),
-    ],
-  },
-  {
     name: 'metrics',
     removes: 'the HTTP metrics hook (histogram + counter per response)',
     patches: [

@@ -23,8 +23,10 @@ import {
   VerifyEmailDto,
 } from './dto/account-recovery.dto';
 import { ERROR_EXAMPLES } from './error-examples';
+import { AuditedRoutes } from '../audit/audit.interceptor';
 
 @ApiTags('auth')
+@AuditedRoutes()
 @Controller('api/auth')
 export class AccountRecoveryController {
   constructor(private readonly recovery: AccountRecoveryService) {}
@@ -129,6 +131,7 @@ export class AccountRecoveryController {
 }
 
 @ApiTags('users')
+@AuditedRoutes()
 @Controller('api/users')
 export class EmailChangeController {
   constructor(private readonly recovery: AccountRecoveryService) {}

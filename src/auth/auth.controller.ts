@@ -26,11 +26,13 @@ import {
   RegisterDto,
 } from './dto/auth.dto';
 import { Audit } from '../audit/audit.decorator';
+import { AuditedRoutes } from '../audit/audit.interceptor';
 
 const noStore = (reply: FastifyReply) =>
   reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
 
 @ApiTags('auth')
+@AuditedRoutes()
 @Controller('api/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}

@@ -14,11 +14,13 @@ import { ErrorResponse } from '../common/error-response.dto';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { IntrospectDto, IntrospectionResponseDto } from './dto/introspection.dto';
 import { IntrospectionGuard } from './introspection.guard';
+import { AuditedRoutes } from '../audit/audit.interceptor';
 
 export const INTROSPECTION_PATH = '/api/auth/introspect';
 
 /** RFC 7662 for resource servers that would rather ask than verify (or must see revocations). */
 @ApiTags('auth')
+@AuditedRoutes()
 @Controller('api/auth')
 export class IntrospectionController {
   constructor(private readonly verifier: AccessTokenVerifier) {}

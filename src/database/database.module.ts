@@ -41,14 +41,17 @@ export class DatabaseModule {
             return dataSource;
           },
         }),
-        ClsModule.forRoot({
-          global: true,
-          plugins: [
+        // The plugin and ClsService without ClsModule.forRoot, which registers a no-op global
+        // guard and interceptor (for its optional request context, unused here: transactions
+        // open their own); a global interceptor puts Nest's rxjs chain on every request.
+        {
+          ...ClsModule.registerPlugins([
             new ClsPluginTransactional({
               adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }),
             }),
-          ],
-        }),
+          ]),
+          global: true,
+        },
       ],
     };
   }

@@ -24,6 +24,7 @@ import {
   TotpSetupResponseDto,
 } from './dto/mfa.dto';
 import { MfaService } from './mfa.service';
+import { AuditedRoutes } from '../audit/audit.interceptor';
 
 /** Secrets and recovery codes are shown once: never cached on the way. */
 const noStore = (reply: FastifyReply) =>
@@ -31,6 +32,7 @@ const noStore = (reply: FastifyReply) =>
 
 @ApiTags('mfa')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'VALIDATION_ERROR / INVALID_MFA_CODE' })
+@AuditedRoutes()
 @Controller('api')
 export class MfaController {
   constructor(private readonly mfa: MfaService) {}

@@ -21,6 +21,7 @@ import { ErrorResponse } from '../common/error-response.dto';
 import { uuidParam } from '../common/validation';
 import { SessionsService, toPublicSession } from './sessions.service';
 import { Audit } from '../audit/audit.decorator';
+import { AuditedRoutes } from '../audit/audit.interceptor';
 
 class SessionDto {
   @ApiProperty({ ...UUID_PROPERTY, description: "The tokens' `sid`" }) id: string;
@@ -37,6 +38,7 @@ class SessionListDto {
 }
 
 @ApiTags('sessions')
+@AuditedRoutes()
 @Controller('api/sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}

@@ -19,6 +19,7 @@ import { UserDto } from './dto/user.dto';
 import { toPublicUser } from './user.serializer';
 import { Audit } from '../audit/audit.decorator';
 import type { AuditAction } from '../audit/audit-actions';
+import { AuditedRoutes } from '../audit/audit.interceptor';
 
 /** A refused PATCH is recorded as the change it attempted. */
 function adminChangeAction(body: unknown): AuditAction {
@@ -29,6 +30,7 @@ function adminChangeAction(body: unknown): AuditAction {
 
 @ApiTags('users')
 @ApiBadRequestResponse({ type: ErrorResponse, description: 'VALIDATION_ERROR' })
+@AuditedRoutes()
 @Controller('api/users')
 export class AdminUsersController {
   constructor(private readonly admin: AdminUsersService) {}

@@ -10,8 +10,10 @@ import { UserProfile } from './user.entity';
 import { toPublicUser } from './user.serializer';
 import { UsersService } from './users.service';
 import { Audit } from '../audit/audit.decorator';
+import { AuditedRoutes } from '../audit/audit.interceptor';
 
 @ApiTags('users')
+@AuditedRoutes()
 @Controller('api/users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
