@@ -26,7 +26,7 @@ const AUDITED_FAILURES = new Set([401, 403, 404, 409]);
  * and records the refusals no explicit call saw: an audited route that failed without
  * writing any row gets one, with `details.outcome = "failure"`.
  * Guards run before interceptors, so 401/403/429 from guards are not seen here.
- * Bound to the routes that can write rows only (@AuditedRoutes() on each controller).
+ * Bound to the routes that can write rows only (@AuditedRoutes()).
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
@@ -94,8 +94,9 @@ function statusOf(err: unknown): number | undefined {
 }
 
 /**
- * On a controller: binds the AuditInterceptor to its routes that can write audit rows, every
- * state-changing one (not GET or HEAD) and every one with @Audit. Not a global interceptor:
+ * On a controller with state-changing routes (read-only ones, such as health and metrics, may
+ * not depend on the audit module): binds the AuditInterceptor to its routes that can write
+ * audit rows, every state-changing one (not GET or HEAD) and every one with @Audit. Not global:
  * any interceptor on a route makes Nest run an rxjs chain around each of its requests (~30 µs
  * of CPU, ~18 % of `GET /api/users/me`: README "Benchmarks"), and read routes write no rows.
  * test/e2e/request-pipeline.e2e.spec.ts checks every route of the app against this rule.

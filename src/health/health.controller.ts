@@ -24,7 +24,6 @@ import { ApiOp } from '../common/api-operation';
 import { Public } from '../common/decorators';
 import { HealthCheckDto, HealthIndicatorDto } from './dto/health.dto';
 import { REDIS } from '../store/store.module';
-import { AuditedRoutes } from '../audit/audit.interceptor';
 
 const CHECK_TIMEOUT_MS = 1500;
 
@@ -43,7 +42,6 @@ const ReadinessResponses = () =>
 @ApiTags('health')
 @ApiExtraModels(HealthIndicatorDto)
 @Public()
-@AuditedRoutes()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -6,12 +6,10 @@ import { AppError } from '../common/app-error';
 import { Public } from '../common/decorators';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from './metrics.service';
-import { AuditedRoutes } from '../audit/audit.interceptor';
 
 /** Prometheus scrape endpoint on PORT unless METRICS_PORT is set; needs `Authorization: Bearer <METRICS_TOKEN>` when that is set. */
 @ApiExcludeController()
 @Public()
-@AuditedRoutes()
 @Controller('metrics')
 export class MetricsController {
   constructor(
