@@ -9,10 +9,8 @@ import { verifyChain } from './audit-chain.repository';
 import { AuditLogsRepository } from './audit-logs.repository';
 import { AuditSealer } from './audit-sealer.service';
 import { AuditLogListDto, AuditVerifyDto, ListAuditLogsQueryDto } from './dto/audit-logs.dto';
-import { AuditedRoutes } from './audit.interceptor';
 
 @ApiTags('audit')
-@AuditedRoutes()
 @Controller('api/audit-logs')
 export class AuditController {
   constructor(

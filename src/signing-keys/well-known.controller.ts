@@ -6,14 +6,12 @@ import { Public } from '../common/decorators';
 import { AppConfig } from '../config/app-config';
 import { JwksDto, OpenIdConfigurationDto } from './dto/discovery.dto';
 import { SigningKeysService } from './signing-keys.service';
-import { AuditedRoutes } from '../audit/audit.interceptor';
 
 const CLAIMS = ['sub', 'role', 'type', 'sid', 'jti', 'iat', 'exp', 'iss', 'aud', 'amr', 'aal'];
 
 /** What other services need to verify our tokens themselves (JWKS, discovery). */
 @ApiTags('discovery')
 @Public()
-@AuditedRoutes()
 @Controller('.well-known')
 export class WellKnownController {
   constructor(
