@@ -81,10 +81,9 @@ export const LAYERS: Layer[] = [
   },
   {
     name: 'hooks',
-    removes: 'CORS, the drain check and the route-for-the-logger hook',
+    removes: 'the CORS and drain-check hooks',
     patches: [
-      guardedStatement('hooks', APP_FACTORY, "fastify.addHook('onRequest', exposeRouteToLogger);"),
-      guardedStatement('hooks', APP_FACTORY, 'app.enableCors({'),
+      guardedStatement('hooks', APP_FACTORY, 'await fastify.register(fastifyCors, {'),
       guardedStatement('hooks', APP_FACTORY, 'installDrainHooks(fastify);'),
     ],
   },

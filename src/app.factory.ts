@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import fastifyCors from '@fastify/cors';
 import helmet, { type HelmetOptions } from 'helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,7 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppError } from './common/app-error';
 import { clientErrorHandler, frameworkErrors } from './common/framework-errors';
-import { exposeRouteToLogger } from './common/logger-options';
+import { exposeRouteToLogger, logsRequests } from './common/logger-options';
 import { deferJsonErrors } from './common/json-body';
 import { acceptFormBodies } from './common/form-body';
 import { INTROSPECTION_PATH } from './auth/introspection.controller';
@@ -112,7 +113,18 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   deferJsonErrors(fastify);
   acceptFormBodies(fastify, [INTROSPECTION_PATH]);
   installDrainHooks(fastify);
-  fastify.addHook('onRequest', exposeRouteToLogger);
+  // Registered on Fastify itself rather than through app.enableCors(), whose wrapper copies
+  // the CORS headers to the raw response on every request.
+  // First among our hooks, so the responses they end carry the CORS headers too.
+  await fastify.register(fastifyCors, {
+    origin: (origin, callback) => callback(null, !!origin && config.corsOrigins.includes(origin)),
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: CORS_HEADERS,
+    exposedHeaders: EXPOSED_HEADERS,
+    credentials: true,
+    maxAge: 600,
+  });
+  if (logsRequests(config.logLevel)) fastify.addHook('onRequest', exposeRouteToLogger);
   fastify.addHook('onResponse', httpMetricsHook(app.get(MetricsService)));
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     reply.header('X-Request-Id', String(request.id));
@@ -145,14 +157,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       return;
     }
     docsSecurityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined));
-  });
-  app.enableCors({
-    origin: (origin, callback) => callback(null, !!origin && config.corsOrigins.includes(origin)),
-    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: CORS_HEADERS,
-    exposedHeaders: EXPOSED_HEADERS,
-    credentials: true,
-    maxAge: 600,
   });
   setupSwagger(app);
   return app;

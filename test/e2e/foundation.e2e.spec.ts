@@ -140,6 +140,33 @@ describe('service foundation', () => {
       const exposed = await t.http.get('/health/live').set('Origin', 'https://app.example.com');
       expect(exposed.headers['access-control-expose-headers']).toMatch(/X-Request-Id/);
     });
+
+    it('puts the CORS headers on error responses and varies caches on Origin', async () => {
+      const origin = 'https://app.example.com';
+      const unauthorized = await t.http.get('/api/users/me').set('Origin', origin).expect(401);
+      expect(unauthorized.headers['access-control-allow-origin']).toBe(origin);
+      expect(unauthorized.headers['access-control-expose-headers']).toMatch(/Retry-After/);
+      expect(unauthorized.headers.vary).toMatch(/Origin/);
+      const missing = await t.http.get('/api/no-such-route').set('Origin', origin).expect(404);
+      expect(missing.headers['access-control-allow-origin']).toBe(origin);
+      const preflight = await t.http
+        .options('/api/users/me')
+        .set('Origin', origin)
+        .set('Access-Control-Request-Method', 'GET')
+        .expect(204);
+      expect(preflight.headers['access-control-max-age']).toBe('600');
+      expect(preflight.headers['access-control-allow-methods'].split(/,\s*/)).toEqual([
+        'GET',
+        'POST',
+        'PUT',
+        'PATCH',
+        'DELETE',
+      ]);
+      const plain = await t.http.get('/api/users/me').expect(401);
+      expect(plain.headers['access-control-allow-origin']).toBeUndefined();
+      expect(plain.headers['access-control-allow-credentials']).toBeUndefined();
+      expect(plain.headers.vary).toMatch(/Origin/);
+    });
   });
 
   describe('docs', () => {
