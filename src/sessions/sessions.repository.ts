@@ -153,11 +153,14 @@ export class SessionsRepository {
             SET jti = $4, refresh_token_hash = $5, expires_at = $6, last_used = now(),
                 grace_pair = $10
            FROM users AS u
-          WHERE s.id = $1 AND s.user_id = $2 AND s.refresh_token_hash = $3 AND u.id = s.user_id
+          WHERE s.id = $1 AND u.id = $2 AND s.refresh_token_hash = $3
+            -- IS NOT DISTINCT FROM, which no index serves: both rows are read by primary key
+            -- whatever the statistics say (prepared-statements.e2e pins the plan)
+            AND s.user_id IS NOT DISTINCT FROM u.id AND u.role IS NOT DISTINCT FROM $8
             AND s.is_active IS TRUE AND s.expires_at > now() AND u.is_active IS TRUE
             AND s.created_at + make_interval(secs => $7) > now()
             AND s.created_at + make_interval(secs => $7) >= $6
-            AND u.role = $8 AND s.amr = $9
+            AND s.amr = $9
         RETURNING s.id
        ), audit AS (${auditInsert.sql})
        SELECT count(*)::int AS rotated FROM rotated`,

@@ -36,12 +36,17 @@ const PROFILE_COLUMNS = [
   'is_active',
 ] as const;
 
-/** The user behind a session, while both are active (bench/floor-app.ts runs it too). */
+/**
+ * The user behind a session, while both are active (bench/floor-app.ts runs it too). Both rows
+ * are read by primary key: the ownership check is `IS NOT DISTINCT FROM`, which no index
+ * serves, so a generic plan made without table statistics cannot read every session of the
+ * user through idx_sessions_user_id instead (`prepared-statements.e2e` pins the plan).
+ */
 export const ACTIVE_BY_SESSION = `
   SELECT ${PROFILE_COLUMNS.map((column) => `u.${column}`).join(', ')}
-    FROM users u JOIN user_sessions s ON s.user_id = u.id
-   WHERE u.id = $1 AND s.id = $2 AND s.is_active IS TRUE AND s.expires_at > now()
-     AND u.is_active IS TRUE`;
+    FROM users u JOIN user_sessions s ON s.id = $2
+   WHERE u.id = $1 AND s.user_id IS NOT DISTINCT FROM u.id
+     AND s.is_active IS TRUE AND s.expires_at > now() AND u.is_active IS TRUE`;
 
 @Injectable()
 export class UsersRepository {
