@@ -34,6 +34,8 @@ interface Plan {
   loginSeconds: number;
   /** Times each scenario is measured; the results carry the median and the spread. */
   runs: number;
+  /** Slices `floor` and `me` alternate in within a run (see measureInterleaved). */
+  pairSlices: number;
   users: number;
   connections: number;
   twoProcesses: boolean;
@@ -44,6 +46,7 @@ const QUICK: Plan = {
   warmupSeconds: 1,
   loginSeconds: 6,
   runs: 1,
+  pairSlices: 1,
   users: 300,
   connections: 50,
   twoProcesses: false,
@@ -54,6 +57,7 @@ const FULL: Plan = {
   warmupSeconds: 2,
   loginSeconds: 15,
   runs: 3,
+  pairSlices: 5,
   users: 2000,
   connections: 50,
   twoProcesses: true,
@@ -143,6 +147,38 @@ async function main() {
     return stats;
   };
 
+  /**
+   * Two scenarios measured in alternating slices (A B, B A, A B, …) that add up to one run
+   * each: this machine's CPU speed swings by up to 2x within a minute (a fixed CPU loop took
+   * 400 to 1,170 ms), so a ratio of two back-to-back 10 s runs measured the machine as much
+   * as the service. Each slice follows its own warm-up; a run's rps is the slices' mean.
+   */
+  const measureInterleaved = async (
+    a: [string, (seconds: number) => Promise<ScenarioStats>],
+    b: [string, (seconds: number) => Promise<ScenarioStats>],
+  ) => {
+    const slice = plan.seconds / plan.pairSlices;
+    await a[1](plan.warmupSeconds);
+    await b[1](plan.warmupSeconds);
+    const slices = new Map<string, ScenarioStats[]>([
+      [a[0], []],
+      [b[0], []],
+    ]);
+    for (let i = 0; i < plan.pairSlices; i++) {
+      for (const [name, run] of i % 2 === 0 ? [a, b] : [b, a]) {
+        slices.get(name)!.push(await run(slice));
+      }
+    }
+    for (const [name, measured] of slices) {
+      const stats = mean(measured);
+      (rounds[name] ??= []).push(stats);
+      log(
+        `  ${name.padEnd(16)} ${stats.rps.toFixed(1).padStart(9)} req/s  p50 ${stats.p50_ms} ms  ` +
+          `p99 ${stats.p99_ms} ms  errors ${stats.errors}  (${plan.pairSlices} slices, interleaved)`,
+      );
+    }
+  };
+
   try {
     const service = await startService('service', serviceEnv, profileArgs);
     // Each service creates its own signing key at start-up; the seeder signs with it.
@@ -206,31 +242,27 @@ async function main() {
     const primary = targets[0];
     for (let round = 1; round <= plan.runs; round++) {
       if (plan.runs > 1) log(` round ${round}/${plan.runs}`);
-      // Every scenario once per round, floor right before me: ratios pair runs that saw the
-      // same machine load, and drift over the rounds shows up as spread, not as bias.
+      // Every scenario once per round, floor interleaved with me: ratios pair runs that saw
+      // the same machine load, and drift over the rounds shows up as spread, not as bias.
       await measure('hello', (s) =>
         load({ url: `${helloUrl}/hello`, seconds: s, connections: plan.connections }),
       );
       await measure('live', (s) =>
         load({ url: `${service.url}/health/live`, seconds: s, connections: plan.connections }),
       );
-      await measure('floor', (s) =>
+      const meOn = (target: Target) => (s: number) =>
         load({
-          url: floorUrl,
+          url: target.url,
           seconds: s,
           connections: plan.connections,
-          requests: meRequests(primary.me),
-        }),
+          requests: meRequests(target.me),
+        });
+      await measureInterleaved(
+        ['floor', meOn({ ...primary, url: floorUrl })],
+        ['me', meOn(primary)],
       );
       for (const target of targets) {
-        await measure(`me${target.suffix}`, (s) =>
-          load({
-            url: target.url,
-            seconds: s,
-            connections: plan.connections,
-            requests: meRequests(target.me),
-          }),
-        );
+        if (target !== primary) await measure(`me${target.suffix}`, meOn(target));
         await measure(`refresh${target.suffix}`, (s) =>
           load({
             url: target.url,
