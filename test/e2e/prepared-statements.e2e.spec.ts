@@ -45,7 +45,8 @@ describeOnPostgres('prepared statements on the per-request paths', () => {
   });
   afterAll(() => t.close());
 
-  it('runs the user lookup and the refresh as named statements, prepared once per connection', async () => {
+  /** One `me` and one refresh, so that the pool has prepared both statements. */
+  async function readAndRefresh() {
     await t.http.get('/api/users/me').set(bearer(user.accessToken)).expect(200);
     const refreshed = await t.http
       .post('/api/auth/refresh')
@@ -53,6 +54,10 @@ describeOnPostgres('prepared statements on the per-request paths', () => {
       .expect(200);
     user.accessToken = refreshed.body.tokens.access_token;
     user.refreshToken = refreshed.body.tokens.refresh_token;
+  }
+
+  it('runs the user lookup and the refresh as named statements, prepared once per connection', async () => {
+    await readAndRefresh();
 
     const prepared = await preparedOnPool();
     expect(prepared.get(preparedName(ACTIVE_BY_SESSION))).toBe(ACTIVE_BY_SESSION);
@@ -90,13 +95,7 @@ describeOnPostgres('prepared statements on the per-request paths', () => {
     // The test database is fresh and never analysed (as a new deployment, or a server with
     // autovacuum off): the refresh's generic plan once read the user through idx_users_role,
     // every user with that role (~1 ms of PostgreSQL CPU per refresh with 3,000 users).
-    await t.http.get('/api/users/me').set(bearer(user.accessToken)).expect(200);
-    const refreshed = await t.http
-      .post('/api/auth/refresh')
-      .send({ refresh_token: user.refreshToken })
-      .expect(200);
-    user.accessToken = refreshed.body.tokens.access_token;
-    user.refreshToken = refreshed.body.tokens.refresh_token;
+    await readAndRefresh();
     const rotation = [...(await preparedOnPool()).values()].find((sql) =>
       sql.includes('WITH rotated AS'),
     );
