@@ -112,7 +112,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const fastify = app.getHttpAdapter().getInstance();
   deferJsonErrors(fastify);
   acceptFormBodies(fastify, [INTROSPECTION_PATH]);
-  installDrainHooks(fastify);
   // Registered on Fastify itself rather than through app.enableCors(), whose wrapper copies
   // the CORS headers to the raw response on every request.
   // First among our hooks, so the responses they end carry the CORS headers too.
@@ -124,6 +123,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     credentials: true,
     maxAge: 600,
   });
+  installDrainHooks(fastify);
   if (logsRequests(config.logLevel)) fastify.addHook('onRequest', exposeRouteToLogger);
   fastify.addHook('onResponse', httpMetricsHook(app.get(MetricsService)));
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
