@@ -138,11 +138,14 @@ async function main() {
   /** One measured run (after its warm-up), kept under `name` in the round-by-round record. */
   const measure = async (name: string, run: (seconds: number) => Promise<ScenarioStats>) => {
     await run(plan.warmupSeconds);
-    const stats = await run(plan.seconds);
+    return keep(name, await run(plan.seconds));
+  };
+
+  const keep = (name: string, stats: ScenarioStats, how = '') => {
     (rounds[name] ??= []).push(stats);
     log(
       `  ${name.padEnd(16)} ${stats.rps.toFixed(1).padStart(9)} req/s  p50 ${stats.p50_ms} ms  ` +
-        `p99 ${stats.p99_ms} ms  errors ${stats.errors}`,
+        `p99 ${stats.p99_ms} ms  errors ${stats.errors}${how}`,
     );
     return stats;
   };
@@ -151,7 +154,7 @@ async function main() {
    * Two scenarios measured in alternating slices (A B, B A, A B, …) that add up to one run
    * each: this machine's CPU speed swings by up to 2x within a minute (a fixed CPU loop took
    * 400 to 1,170 ms), so a ratio of two back-to-back 10 s runs measured the machine as much
-   * as the service. Each slice follows its own warm-up; a run's rps is the slices' mean.
+   * as the service. Both warm up once first; a run's rps is the slices' mean.
    */
   const measureInterleaved = async (
     a: [string, (seconds: number) => Promise<ScenarioStats>],
@@ -170,12 +173,7 @@ async function main() {
       }
     }
     for (const [name, measured] of slices) {
-      const stats = mean(measured);
-      (rounds[name] ??= []).push(stats);
-      log(
-        `  ${name.padEnd(16)} ${stats.rps.toFixed(1).padStart(9)} req/s  p50 ${stats.p50_ms} ms  ` +
-          `p99 ${stats.p99_ms} ms  errors ${stats.errors}  (${plan.pairSlices} slices, interleaved)`,
-      );
+      keep(name, mean(measured), `  (${plan.pairSlices} slices, interleaved)`);
     }
   };
 
